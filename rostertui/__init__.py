@@ -1,0 +1,1 @@
+"""rostertui: the troubleshooting console for nightly school roster syncs."""

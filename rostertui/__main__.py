@@ -1,0 +1,3 @@
+from rostertui.cli import main
+
+main()

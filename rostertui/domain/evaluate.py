@@ -1,0 +1,555 @@
+"""Roster + policy + as-of date → every record's status and findings, with root causes.
+
+Order matters and follows DESIGN.md: schools → groups → persons → memberships, then the group
+warnings that count imported members. A record that depends on another which was not imported
+gets a cascading finding pointing at the other record's deciding finding, so the console can say
+"412 memberships ← 1 cause".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from rostertui.domain.identity import civic_no_problem, email_domain, is_valid_email
+from rostertui.domain.model import Group, Membership, Person, Placement, Roster, School
+from rostertui.domain.policy import Policy, is_protected_marking, is_truthy_flag
+from rostertui.domain.verdict import SEVERITY_OF_STATUS, Cause, Evaluation, Finding, Verdict
+
+_SOURCE_SEVERITY = {"SOURCE_ROW_MALFORMED": "error"}  # other row-level source codes only warn
+MEMBERSHIP_ROLES = frozenset(
+    {"student", "teacher", "staff", "admin", "guardian", "parent", "relative"}
+)
+Hasher = Callable[[str], str]
+
+
+def evaluate(roster: Roster, policy: Policy, as_of: date, protect: Hasher) -> Evaluation:
+    """Judge every record; `protect` turns a protected person's id into its keyed hash."""
+    return _Evaluator(roster, policy, as_of, protect).run()
+
+
+class _Evaluator:
+    def __init__(self, roster: Roster, policy: Policy, as_of: date, protect: Hasher) -> None:
+        self.roster = roster
+        self.policy = policy
+        self.as_of = as_of
+        self.protect = protect
+        self.schools: dict[str, Verdict] = {}
+        self.groups: dict[str, Verdict] = {}
+        self.persons: dict[str, Verdict] = {}
+        self.protected_ids: set[str] = set()
+        self.memberships_of: dict[str, list[Membership]] = defaultdict(list)
+
+    def run(self) -> Evaluation:
+        roster = self.roster
+        schools = [self._school(v) for v in self._keyed("school", roster.schools, self.schools)]
+        groups = [self._group(v) for v in self._keyed("group", roster.groups, self.groups)]
+        for membership in roster.memberships:
+            self.memberships_of[membership.person_id].append(membership)
+        persons = self._persons()
+        memberships = [
+            self._membership(v)
+            for v in self._keyed("membership", roster.memberships, {})
+            if v.record.person_id not in self.protected_ids  # type: ignore[union-attr]
+        ]
+        self._group_warnings(memberships)
+        index = {("school", k): v for k, v in self.schools.items()}
+        index |= {("group", k): v for k, v in self.groups.items()}
+        index |= {("person", v.key): v for v in persons}
+        return Evaluation(
+            self.as_of, schools, groups, persons, memberships, roster.file_findings, index
+        )
+
+    # -- shared ---------------------------------------------------------------------------
+
+    def _keyed(self, kind: str, records: Iterable, first: dict[str, Verdict]) -> list[Verdict]:
+        """A verdict per record; repeats of an id become `<id>#2` … and are skipped."""
+        seen: dict[str, int] = {}
+        verdicts = []
+        for record in records:
+            count = seen.get(record.id, 0) + 1
+            seen[record.id] = count
+            verdict = Verdict(kind, record.id if count == 1 else f"{record.id}#{count}", record)
+            if count == 1:
+                first[record.id] = verdict
+            else:
+                original = first[record.id].record
+                where = original.raw.ref if original.raw else "an earlier row"
+                verdict.findings.append(
+                    Finding(
+                        f"{kind.upper()}_DUPLICATE_ID",
+                        "error",
+                        f"id {record.id!r} is already used by the row at {where}; the first wins",
+                        "id",
+                    )
+                )
+            for issue in record.issues:
+                severity = _SOURCE_SEVERITY.get(issue.code, "warning")
+                verdict.findings.append(Finding(issue.code, severity, issue.message, issue.field))
+            verdicts.append(verdict)
+        return verdicts
+
+    def _dates(self, verdict: Verdict, start: date | None, end: date | None, codes: tuple) -> None:
+        """The ended/not-started pair of rules every dated record shares."""
+        if not self.roster.capabilities.dates:
+            return
+        ended_code, pending_code = codes
+        if end is not None and end < self.as_of:
+            verdict.findings.append(
+                Finding(ended_code, "exclude", f"ended on {end.isoformat()}", "end")
+            )
+        elif start is not None and not self.policy.is_read_on(start, self.as_of):
+            appears = self.policy.appears_on(start, self.as_of)
+            verdict.findings.append(
+                Finding(
+                    pending_code,
+                    "pending",
+                    f"starts on {start.isoformat()}; will be read on {appears.isoformat()}",
+                    "start",
+                    appears_on=appears,
+                )
+            )
+
+    def _is_active(self, start: date | None, end: date | None) -> bool:
+        if not self.roster.capabilities.dates:
+            return True
+        return (end is None or end >= self.as_of) and self.policy.is_read_on(start, self.as_of)
+
+    @staticmethod
+    def _cascade(verdict: Verdict, code: str, target: Verdict, message: str) -> None:
+        deciding = target.deciding
+        verdict.findings.append(
+            Finding(
+                code,
+                SEVERITY_OF_STATUS[target.status],
+                message,
+                cause=Cause(target.kind, target.key, deciding.code) if deciding else None,
+                appears_on=target.appears_on,
+            )
+        )
+
+    # -- schools and groups -----------------------------------------------------------------
+
+    def _school(self, verdict: Verdict) -> Verdict:
+        school: School = verdict.record  # type: ignore[assignment]
+        if not self.policy.school_in_scope(school.id, school.name):
+            verdict.findings.append(
+                Finding("SCHOOL_NOT_IN_SCOPE", "exclude", f"{school.name!r} is not in the policy's "
+                        "school list")
+            )
+        if school.deleted:
+            verdict.findings.append(
+                Finding("SCHOOL_INACTIVE", "exclude", "the source marks the school deleted")
+            )
+        elif school.end is not None and school.end < self.as_of:
+            verdict.findings.append(
+                Finding("SCHOOL_INACTIVE", "exclude", f"closed on {school.end.isoformat()}", "end")
+            )
+        elif school.start is not None and not self.policy.is_read_on(school.start, self.as_of):
+            verdict.findings.append(
+                Finding(
+                    "SCHOOL_INACTIVE", "exclude", f"opens on {school.start.isoformat()}", "start"
+                )
+            )
+        verdict.decide()
+        return verdict
+
+    def _group(self, verdict: Verdict) -> Verdict:
+        group: Group = verdict.record  # type: ignore[assignment]
+        findings = verdict.findings
+        if verdict.key == group.id:
+            school = self.schools.get(group.school_id)
+            if school is None:
+                findings.append(
+                    Finding(
+                        "GROUP_UNKNOWN_SCHOOL",
+                        "error",
+                        self._unknown_org(group.school_id, "its school"),
+                        "school",
+                    )
+                )
+            elif not school.imported:
+                self._cascade(
+                    verdict,
+                    "GROUP_SCHOOL_NOT_IMPORTED",
+                    school,
+                    f"its school {school.record.name!r} was {school.status}",  # type: ignore[union-attr]
+                )
+            if group.deleted:
+                findings.append(
+                    Finding("GROUP_INACTIVE", "exclude", "the source marks the group deleted")
+                )
+            if self.roster.capabilities.export_flag and not is_truthy_flag(group.export_flag):
+                shown = repr(group.export_flag) if group.export_flag else "empty"
+                findings.append(
+                    Finding(
+                        "GROUP_NOT_EXPORTED",
+                        "exclude",
+                        f"export flag {self.policy.group_export_flag} is {shown}",
+                        self.policy.group_export_flag,
+                    )
+                )
+            self._dates(verdict, group.start, group.end, ("GROUP_ENDED", "GROUP_NOT_STARTED"))
+            ended = group.end is not None and group.end < self.as_of
+            if (
+                self.roster.capabilities.school_year
+                and group.school_year
+                and not ended
+                and not self.policy.is_current_school_year(group.school_year, self.as_of)
+            ):
+                findings.append(
+                    Finding(
+                        "GROUP_WRONG_ACADEMIC_YEAR",
+                        "error",
+                        f"school year {group.school_year!r} is not the current academic year",
+                        "school_year",
+                    )
+                )
+            if group.type == "class" and not self.policy.class_name_is_specific(group.name):
+                findings.append(
+                    Finding(
+                        "GROUP_CLASS_NAME_NOT_SPECIFIC",
+                        "error",
+                        f"class name {group.name!r} names a year, not a class",
+                        "name",
+                    )
+                )
+        verdict.decide()
+        return verdict
+
+    def _unknown_org(self, org_id: str, what: str) -> str:
+        if not org_id:
+            return f"{what} is not given"
+        org_type = self.roster.other_orgs.get(org_id)
+        if org_type:
+            return f"{what} {org_id!r} is a {org_type}, not a school"
+        return f"{what} {org_id!r} is not in the source"
+
+    def _group_warnings(self, memberships: list[Verdict]) -> None:
+        """Settled after persons: count active memberships of imported persons."""
+        members: dict[str, int] = defaultdict(int)
+        teachers: dict[str, int] = defaultdict(int)
+        for verdict in memberships:
+            membership: Membership = verdict.record  # type: ignore[assignment]
+            person = self.persons.get(membership.person_id)
+            if person is None or not person.imported:
+                continue
+            if not self._is_active(membership.start, membership.end) or membership.deleted:
+                continue
+            members[membership.group_id] += 1
+            if membership.role == "teacher":
+                teachers[membership.group_id] += 1
+        for group_id, verdict in self.groups.items():
+            if not verdict.imported:
+                continue
+            if not members[group_id] and self.roster.capabilities.memberships:
+                verdict.findings.append(
+                    Finding("GROUP_NO_MEMBERS", "warning", "no active members")
+                )
+            elif not teachers[group_id] and self.roster.capabilities.teacher_links:
+                verdict.findings.append(
+                    Finding("GROUP_NO_TEACHER", "warning", "no active teacher")
+                )
+
+    # -- persons ----------------------------------------------------------------------------
+
+    def _persons(self) -> list[Verdict]:
+        verdicts: list[Verdict] = []
+        emails: dict[str, Person] = {}
+        for verdict in self._keyed("person", self.roster.persons, self.persons):
+            person: Person = verdict.record  # type: ignore[assignment]
+            if self.policy.exclude_protected_identity and is_protected_marking(
+                person.protected_marking
+            ):
+                verdicts.append(self._protected(verdict, person))
+                continue
+            if verdict.key == person.id:
+                self._person(verdict, person, emails)
+            verdict.decide()
+            verdicts.append(verdict)
+        return verdicts
+
+    def _protected(self, verdict: Verdict, person: Person) -> Verdict:
+        """Keep nothing but a keyed hash and the finding: the record itself is withheld."""
+        self.protected_ids.add(person.id)
+        self.persons.pop(person.id, None)
+        hidden = Verdict("person", f"protected:{self.protect(person.id)[:12]}", None)
+        hidden.findings.append(
+            Finding(
+                "PERSON_PROTECTED_IDENTITY",
+                "exclude",
+                "protected identity: details withheld",
+            )
+        )
+        hidden.decide()
+        return hidden
+
+    def _person(self, verdict: Verdict, person: Person, emails: dict[str, Person]) -> None:
+        findings = verdict.findings
+        policy = self.policy
+        if person.inactive_reason:
+            findings.append(Finding("PERSON_INACTIVE", "exclude", person.inactive_reason))
+        if not person.given_name:
+            findings.append(
+                Finding("PERSON_MISSING_GIVEN_NAME", "error", "given name is empty", "given_name")
+            )
+        if not person.family_name:
+            findings.append(
+                Finding(
+                    "PERSON_MISSING_FAMILY_NAME", "error", "family name is empty", "family_name"
+                )
+            )
+        self._email(verdict, person, emails)
+        if person.role not in policy.allowed_roles:
+            shown = repr(person.role) if person.role else "empty"
+            findings.append(
+                Finding(
+                    "PERSON_UNKNOWN_ROLE",
+                    "error",
+                    f"role {shown} is not one of {', '.join(policy.allowed_roles)}",
+                    "role",
+                )
+            )
+        if person.civic_no:
+            problem = civic_no_problem(person.civic_no, self.as_of)
+            if problem:
+                findings.append(
+                    Finding("PERSON_INVALID_CIVIC_NO", "warning", problem, "civic_no")
+                )
+        self._schools_of(verdict, person)
+        if not any(f.severity in ("exclude", "pending") for f in findings):
+            self._groups_of(verdict, person)
+
+    def _email(self, verdict: Verdict, person: Person, emails: dict[str, Person]) -> None:
+        address = person.email
+        findings = verdict.findings
+        if not address:
+            severity = "error" if self.policy.require_email else "warning"
+            findings.append(Finding("PERSON_MISSING_EMAIL", severity, "no e-mail", "email"))
+            return
+        if not is_valid_email(address):
+            findings.append(
+                Finding("PERSON_INVALID_EMAIL", "error", f"e-mail {address!r} is not valid", "email")
+            )
+            return
+        domains = self.policy.email_domains
+        if domains and email_domain(address) not in {d.lower() for d in domains}:
+            findings.append(
+                Finding(
+                    "PERSON_EMAIL_DOMAIN",
+                    "error",
+                    f"e-mail domain {email_domain(address)!r} is not one of {', '.join(domains)}",
+                    "email",
+                )
+            )
+        first = emails.setdefault(address.lower(), person)
+        if first is not person:
+            where = first.raw.ref if first.raw else ""
+            findings.append(
+                Finding(
+                    "PERSON_DUPLICATE_EMAIL",
+                    "error",
+                    f"e-mail {address!r} is also {first.name or first.id}'s ({first.id}, {where})",
+                    "email",
+                )
+            )
+
+    def _schools_of(self, verdict: Verdict, person: Person) -> None:
+        """A person needs an imported school, and an enrolment or duty running there."""
+        known = [p for p in person.placements if p.school_id in self.schools]
+        if not known:
+            named = [self._unknown_org(p.school_id, "").strip() for p in person.placements]
+            detail = "; ".join(named) if named else "no school is named"
+            verdict.findings.append(
+                Finding("PERSON_NO_SCHOOL", "error", f"not at any known school ({detail})", "school")
+            )
+            return
+        at_imported = [p for p in known if self.schools[p.school_id].imported]
+        if not at_imported:
+            first = self.schools[known[0].school_id]
+            out_of_scope = all(
+                (d := self.schools[p.school_id].deciding) is not None
+                and d.code == "SCHOOL_NOT_IN_SCOPE"
+                for p in known
+            )
+            if out_of_scope:
+                verdict.findings.append(
+                    Finding(
+                        "PERSON_SCHOOL_NOT_IN_SCOPE",
+                        "exclude",
+                        "only at schools outside the policy's school list",
+                        cause=Cause("school", first.key, "SCHOOL_NOT_IN_SCOPE"),
+                    )
+                )
+            else:
+                self._cascade(
+                    verdict,
+                    "PERSON_SCHOOL_NOT_IMPORTED",
+                    first,
+                    f"school {first.record.name!r} was {first.status}",  # type: ignore[union-attr]
+                )
+            return
+        self._placement_dates(verdict, person, at_imported)
+
+    def _placement_dates(self, verdict: Verdict, person: Person, placements: list[Placement]):
+        if any(self._is_active(p.start, p.end) for p in placements):
+            return
+        student = person.role == "student"
+        upcoming = [p.start for p in placements if p.start and (p.end is None or p.end >= self.as_of)]
+        if upcoming:
+            start = min(upcoming)
+            appears = self.policy.appears_on(start, self.as_of)
+            code = "STUDENT_ENROLMENT_NOT_STARTED" if student else "STAFF_DUTY_NOT_STARTED"
+            verdict.findings.append(
+                Finding(
+                    code,
+                    "pending",
+                    f"{'enrolment' if student else 'employment'} starts on {start.isoformat()}; "
+                    f"will be read on {appears.isoformat()}",
+                    "start",
+                    appears_on=appears,
+                )
+            )
+        else:
+            code = "STUDENT_NO_ACTIVE_ENROLMENT" if student else "STAFF_NO_ACTIVE_DUTY"
+            last = max((p.end for p in placements if p.end), default=None)
+            ended = f"ended on {last.isoformat()}" if last else "ended"
+            verdict.findings.append(
+                Finding(code, "exclude", f"every {'enrolment' if student else 'duty'} {ended}")
+            )
+
+    def _groups_of(self, verdict: Verdict, person: Person) -> None:
+        """STUDENT_NO_CLASS / TEACHER_NO_GROUP count only running memberships in imported groups."""
+        capabilities = self.roster.capabilities
+        if person.role == "student" and capabilities.memberships:
+            self._needs_group(
+                verdict,
+                person,
+                lambda g: g.type == "class",
+                "STUDENT_NO_CLASS",
+                self.policy.student_requires_class,
+                ("class", "STUDENT_ENROLMENT_NOT_STARTED"),
+            )
+        elif person.role == "teacher" and capabilities.teacher_links:
+            self._needs_group(
+                verdict,
+                person,
+                lambda g: True,
+                "TEACHER_NO_GROUP",
+                self.policy.teacher_requires_group,
+                ("group", "STAFF_DUTY_NOT_STARTED"),
+            )
+
+    def _needs_group(
+        self,
+        verdict: Verdict,
+        person: Person,
+        wanted: Callable[[Group], bool],
+        code: str,
+        required: bool,
+        later: tuple[str, str],
+    ) -> None:
+        candidates = []
+        for membership in self.memberships_of.get(person.id, ()):
+            group = self.groups.get(membership.group_id)
+            if group is None or membership.deleted or not wanted(group.record):  # type: ignore[arg-type]
+                continue
+            if membership.end is not None and membership.end < self.as_of:
+                continue
+            candidates.append((membership, group))
+        running = [(m, g) for m, g in candidates if self._is_active(m.start, m.end)]
+        if any(g.imported for _, g in running):
+            return
+        noun, pending_code = later
+        upcoming = [m.start for m, g in candidates if g.imported and m.start]
+        if required and upcoming:
+            start = min(upcoming)
+            appears = self.policy.appears_on(start, self.as_of)
+            verdict.findings.append(
+                Finding(
+                    pending_code,
+                    "pending",
+                    f"no {noun} until {start.isoformat()}; will be read on {appears.isoformat()}",
+                    "groups",
+                    appears_on=appears,
+                )
+            )
+            return
+        blocked = next((g for _, g in running if not g.imported), None)
+        severity = "error" if required else "warning"
+        if blocked is None:
+            verdict.findings.append(Finding(code, severity, f"no active {noun}", "groups"))
+            return
+        deciding = blocked.deciding
+        root = Cause("group", blocked.key, deciding.code) if deciding else None
+        verdict.findings.append(
+            Finding(
+                code,
+                severity,
+                f"no active {noun}: {blocked.record.name!r} was {blocked.status}",  # type: ignore[union-attr]
+                "groups",
+                cause=root,
+            )
+        )
+
+    # -- memberships ------------------------------------------------------------------------
+
+    def _membership(self, verdict: Verdict) -> Verdict:
+        membership: Membership = verdict.record  # type: ignore[assignment]
+        findings = verdict.findings
+        if verdict.key != membership.id:
+            verdict.decide()
+            return verdict
+        person = self.persons.get(membership.person_id)
+        group = self.groups.get(membership.group_id)
+        if person is None:
+            findings.append(
+                Finding(
+                    "MEMBERSHIP_UNKNOWN_PERSON",
+                    "error",
+                    f"person {membership.person_id!r} is not in the source",
+                    "person",
+                )
+            )
+        if group is None:
+            findings.append(
+                Finding(
+                    "MEMBERSHIP_UNKNOWN_GROUP",
+                    "error",
+                    f"group {membership.group_id!r} is not in the source",
+                    "group",
+                )
+            )
+        if membership.role not in MEMBERSHIP_ROLES:
+            findings.append(
+                Finding(
+                    "MEMBERSHIP_INVALID_ROLE",
+                    "error",
+                    f"role {membership.role!r} is not one of {', '.join(sorted(MEMBERSHIP_ROLES))}",
+                    "role",
+                )
+            )
+        if membership.deleted:
+            findings.append(
+                Finding("MEMBERSHIP_INACTIVE", "exclude", "the source marks it deleted")
+            )
+        self._dates(
+            verdict, membership.start, membership.end, ("MEMBERSHIP_ENDED", "MEMBERSHIP_NOT_STARTED")
+        )
+        if person is not None and not person.imported:
+            self._cascade(
+                verdict,
+                "MEMBERSHIP_PERSON_NOT_IMPORTED",
+                person,
+                f"{person.record.name or person.key} was {person.status}",  # type: ignore[union-attr]
+            )
+        if group is not None and not group.imported:
+            self._cascade(
+                verdict,
+                "MEMBERSHIP_GROUP_NOT_IMPORTED",
+                group,
+                f"group {group.record.name!r} was {group.status}",  # type: ignore[union-attr]
+            )
+        verdict.decide()
+        return verdict

@@ -1,0 +1,172 @@
+"""The canonical roster every source normalises into.
+
+Records keep their raw source row (as values beside a shared header) and its location, because
+"show me what the registry actually sent" is half of every support answer. Dates are inclusive
+on both ends: sources convert exclusive OneRoster end dates before they get here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+Kind = str
+"""One of "school", "person", "group", "membership" (plus "run" and "file" for findings)."""
+
+RECORD_KINDS: tuple[Kind, ...] = ("school", "person", "group", "membership")
+KIND_LABELS: dict[Kind, str] = {
+    "school": "Schools",
+    "person": "Users",
+    "group": "Groups",
+    "membership": "Memberships",
+}
+
+
+@dataclass(slots=True, frozen=True)
+class RawRow:
+    """A source row as sent: the header is shared by every row of one file."""
+
+    header: tuple[str, ...]
+    values: tuple[str, ...]
+    ref: str  # "users.csv:17" or a URL
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(zip(self.header, self.values, strict=False))
+
+    def get(self, column: str) -> str:
+        try:
+            return self.values[self.header.index(column)]
+        except (ValueError, IndexError):
+            return ""
+
+
+@dataclass(slots=True)
+class SourceIssue:
+    """A defect the reader saw in one row (malformed, non-standard value, bad reference)."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+@dataclass(slots=True)
+class FileFinding:
+    """A defect that belongs to a file or the whole run rather than to one record."""
+
+    code: str
+    kind: Kind  # "file" or "run"
+    key: str  # file name or run id
+    message: str
+    ref: str = ""
+
+
+@dataclass(slots=True)
+class Placement:
+    """An Enrolment (a pupil at a school) or a Duty (staff at a school); the role says which.
+
+    The id is whatever org the source named: whether it is a known school is the evaluator's call.
+    """
+
+    school_id: str
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(slots=True)
+class School:
+    id: str
+    name: str
+    type: str = "school"
+    parent: str = ""
+    code: str = ""
+    start: date | None = None
+    end: date | None = None
+    deleted: bool = False
+    raw: RawRow | None = None
+    issues: tuple[SourceIssue, ...] = ()
+
+
+@dataclass(slots=True)
+class Person:
+    id: str
+    given_name: str
+    family_name: str
+    email: str
+    role: str
+    placements: list[Placement] = field(default_factory=list)
+    civic_no: str = ""
+    protected_marking: str = ""
+    inactive_reason: str = ""  # empty = active; else why the source says inactive
+    raw: RawRow | None = None
+    issues: tuple[SourceIssue, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(slots=True)
+class Group:
+    id: str
+    name: str
+    type: str  # "class", "teaching group" or the source's own word
+    school_id: str
+    start: date | None = None
+    end: date | None = None
+    school_year: str = ""
+    export_flag: str | None = None  # None = the source carries no flag
+    deleted: bool = False
+    raw: RawRow | None = None
+    issues: tuple[SourceIssue, ...] = ()
+
+
+@dataclass(slots=True)
+class Membership:
+    id: str  # the source's id, else "person_id/group_id"
+    person_id: str
+    group_id: str
+    role: str
+    start: date | None = None
+    end: date | None = None
+    deleted: bool = False
+    raw: RawRow | None = None
+    issues: tuple[SourceIssue, ...] = ()
+
+
+@dataclass(slots=True)
+class Capabilities:
+    """Which rules the source format carries data for ("rules need data")."""
+
+    dates: bool = True
+    teacher_links: bool = True
+    memberships: bool = True
+    school_year: bool = False
+    export_flag: bool = False
+
+
+@dataclass(slots=True)
+class Roster:
+    """Everything one source said, in source order (duplicates included)."""
+
+    source: str
+    format: str
+    schools: list[School] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    memberships: list[Membership] = field(default_factory=list)
+    file_findings: list[FileFinding] = field(default_factory=list)
+    headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    other_orgs: dict[str, str] = field(default_factory=dict)  # org id -> type, for non-schools
+    as_of_hint: date | None = None  # a sheet's file-name date
+    delta_kinds: frozenset[Kind] = frozenset()  # kinds whose file was a delta
+
+
+class SourceError(Exception):
+    """The source cannot be read as a roster at all: the run fails with this finding."""
+
+    def __init__(self, code: str, message: str, ref: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref

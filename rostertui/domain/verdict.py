@@ -1,0 +1,104 @@
+"""What the evaluator says of each record: one status, its findings, and their causes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from rostertui.domain.model import FileFinding, Group, Membership, Person, School
+
+STATUSES = ("imported", "skipped", "excluded", "pending", "absent")
+CHANGES = ("created", "updated", "unchanged", "removed", "none")
+
+# A cascaded finding takes the status of the record it depends on, expressed as a severity.
+SEVERITY_OF_STATUS = {"skipped": "error", "excluded": "exclude", "pending": "pending"}
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """Points at the finding that caused another: the link in a root-cause chain."""
+
+    kind: str
+    key: str
+    code: str
+
+
+@dataclass(slots=True)
+class Finding:
+    code: str
+    severity: str  # error, warning, exclude or pending (a cascade already resolved)
+    message: str
+    field: str | None = None
+    cause: Cause | None = None
+    appears_on: date | None = None
+
+
+@dataclass(slots=True)
+class Verdict:
+    kind: str
+    key: str
+    record: School | Person | Group | Membership | None  # None for a protected person
+    status: str = "imported"
+    findings: list[Finding] = field(default_factory=list)
+    appears_on: date | None = None
+
+    def decide(self) -> None:
+        """Exclusion beats a fault (left out on purpose), a fault beats waiting."""
+        severities = {f.severity for f in self.findings}
+        if "exclude" in severities:
+            self.status = "excluded"
+        elif "error" in severities:
+            self.status = "skipped"
+        elif "pending" in severities:
+            self.status = "pending"
+            self.appears_on = max(
+                (f.appears_on for f in self.findings if f.appears_on), default=None
+            )
+        else:
+            self.status = "imported"
+
+    @property
+    def deciding(self) -> Finding | None:
+        """The finding that gave the record its status, which a cascade points back to."""
+        wanted = SEVERITY_OF_STATUS.get(self.status)
+        return next((f for f in self.findings if f.severity == wanted), None)
+
+    @property
+    def imported(self) -> bool:
+        return self.status == "imported"
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """Every record's verdict for one run, in source order per kind."""
+
+    as_of: date
+    schools: list[Verdict]
+    groups: list[Verdict]
+    persons: list[Verdict]
+    memberships: list[Verdict]
+    file_findings: list[FileFinding]
+    index: dict[tuple[str, str], Verdict]  # schools, groups and persons by (kind, key)
+
+    def by_kind(self) -> dict[str, list[Verdict]]:
+        return {
+            "school": self.schools,
+            "person": self.persons,
+            "group": self.groups,
+            "membership": self.memberships,
+        }
+
+    def ultimate(self, finding: Finding) -> Cause | None:
+        """Follow causes until a finding that has none of its own: the root to fix."""
+        cause = finding.cause
+        seen: set[Cause] = set()
+        while cause is not None and cause not in seen:
+            seen.add(cause)
+            verdict = self.index.get((cause.kind, cause.key))
+            step = None
+            if verdict is not None:
+                step = next((f for f in verdict.findings if f.code == cause.code), None)
+            if step is None or step.cause is None:
+                return cause
+            cause = step.cause
+        return cause

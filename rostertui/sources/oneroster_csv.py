@@ -1,0 +1,583 @@
+"""OneRoster 1.1 / 1.2 / 1.2.1 CSV bundles (folder or .zip) into the canonical Roster.
+
+Real exports break the spec in small ways; each break becomes a finding on the row it is in
+(SOURCE_ROW_MALFORMED when the value cannot be used, SOURCE_VALUE_NONSTANDARD when it can),
+never a crash. Only a bundle that is not a roster at all fails the run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from rostertui.domain.model import (
+    Capabilities,
+    FileFinding,
+    Group,
+    Membership,
+    Person,
+    Placement,
+    RawRow,
+    Roster,
+    School,
+    SourceError,
+    SourceIssue,
+)
+from rostertui.domain.policy import Policy
+from rostertui.sources.files import Bundle, CsvFile, decode, parse_csv
+
+_COMMON = ("sourcedId", "status", "dateLastModified")
+# file -> (columns that must be in the header, every column the 1.1/1.2 specs know)
+_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "orgs.csv": (
+        ("sourcedId", "name", "type"),
+        (*_COMMON, "name", "type", "identifier", "parentSourcedId", "metadata"),
+    ),
+    "academicSessions.csv": (
+        ("sourcedId", "title", "type", "startDate", "endDate"),
+        (*_COMMON, "title", "type", "startDate", "endDate", "parentSourcedId", "schoolYear"),
+    ),
+    "classes.csv": (
+        ("sourcedId", "title", "classType", "schoolSourcedId"),
+        (
+            *_COMMON,
+            *("title", "grades", "courseSourcedId", "classCode", "classType", "location"),
+            *("schoolSourcedId", "termSourcedIds", "subjects", "subjectCodes", "periods"),
+            "resources",
+        ),
+    ),
+    "users.csv": (
+        ("sourcedId", "givenName", "familyName"),
+        (
+            *_COMMON,
+            *("enabledUser", "orgSourcedIds", "role", "username", "userIds", "givenName"),
+            *("familyName", "middleName", "identifier", "email", "sms", "phone"),
+            *("agentSourcedIds", "grades", "password", "userMasterIdentifier"),
+            *("resourceSourcedIds", "preferredGivenName", "preferredMiddleName"),
+            *("preferredFamilyName", "primaryOrgSourcedId", "pronouns"),
+        ),
+    ),
+    "roles.csv": (
+        ("sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId"),
+        (
+            *_COMMON,
+            *("userSourcedId", "roleType", "role", "beginDate", "endDate", "orgSourcedId"),
+            "userProfileSourcedId",
+        ),
+    ),
+    "enrollments.csv": (
+        ("sourcedId", "classSourcedId", "userSourcedId", "role"),
+        (
+            *_COMMON,
+            *("classSourcedId", "schoolSourcedId", "userSourcedId", "role", "primary"),
+            *("beginDate", "endDate"),
+        ),
+    ),
+    "courses.csv": (
+        ("sourcedId",),
+        (
+            *_COMMON,
+            *("schoolYearSourcedId", "title", "courseCode", "grades", "orgSourcedId"),
+            *("subjects", "subjectCodes", "resources"),
+        ),
+    ),
+}
+_KIND_OF_FILE = {
+    "orgs.csv": "school",
+    "users.csv": "person",
+    "roles.csv": "person",
+    "classes.csv": "group",
+    "enrollments.csv": "membership",
+}
+_USER_ROLES = {
+    "student": "student",
+    "teacher": "teacher",
+    "administrator": "admin",
+    "principal": "admin",
+    "siteadministrator": "admin",
+    "districtadministrator": "admin",
+    "systemadministrator": "admin",
+    "aide": "staff",
+    "counselor": "staff",
+    "proctor": "staff",
+    "guardian": "guardian",
+    "parent": "parent",
+    "relative": "relative",
+}
+_CLASS_TYPES = {"homeroom": "class", "scheduled": "teaching group"}
+_ORG_TYPES = {"school", "district", "department", "local", "state", "national", "dept"}
+
+
+def read_oneroster_csv(path: Path, policy: Policy) -> Roster:
+    """Read a OneRoster CSV bundle; raises SourceError when it cannot be a roster."""
+    return _BundleReader(Bundle.open(path), policy).read()
+
+
+@dataclass(slots=True)
+class _Row:
+    """One row being read: column access by name, and the issues found so far."""
+
+    file: CsvFile
+    index: dict[str, int]
+    line: int
+    values: tuple[str, ...]
+    issues: list[SourceIssue] = field(default_factory=list)
+
+    def __getitem__(self, column: str) -> str:
+        position = self.index.get(column)
+        if position is None or position >= len(self.values):
+            return ""
+        return self.values[position].strip()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.file.name}:{self.line}"
+
+    def raw(self) -> RawRow:
+        return RawRow(self.file.header, self.values, self.ref)
+
+    def malformed(self, column: str, message: str) -> None:
+        self.issues.append(SourceIssue("SOURCE_ROW_MALFORMED", f"{self.ref}: {message}", column))
+
+    def nonstandard(self, column: str, message: str) -> None:
+        self.issues.append(
+            SourceIssue("SOURCE_VALUE_NONSTANDARD", f"{self.ref}: {message}", column)
+        )
+
+    def date(self, column: str, *, exclusive: bool = False) -> date | None:
+        """An inclusive date; OneRoster's exclusive end dates lose a day here, once."""
+        text = self[column]
+        if not text:
+            return None
+        try:
+            value = date.fromisoformat(text[:10])
+            if len(text) > 10:
+                datetime.fromisoformat(text.replace("Z", "+00:00"))
+                self.nonstandard(column, f"{column} {text!r} should be a date (YYYY-MM-DD)")
+        except ValueError:
+            self.malformed(column, f"{column} {text!r} is not a date (YYYY-MM-DD)")
+            return None
+        return value - timedelta(days=1) if exclusive else value
+
+
+class _BundleReader:
+    def __init__(self, bundle: Bundle, policy: Policy) -> None:
+        self.bundle = bundle
+        self.policy = policy
+        self.findings: list[FileFinding] = []
+        self.modes: dict[str, str] = {}
+        self.version = ""
+
+    def read(self) -> Roster:
+        self._read_manifest()
+        roster = Roster(source=self.bundle.label, format=f"oneroster-csv {self.version}")
+        orgs = self._load("orgs.csv", required=True)
+        users = self._load("users.csv", required=True)
+        roles = self._load("roles.csv", required=self.version.startswith("1.2"))
+        classes = self._load("classes.csv", required=True)
+        enrollments = self._load("enrollments.csv", required=True)
+        sessions = self._load("academicSessions.csv", required=False)
+        courses = self._load("courses.csv", required=False)
+        for table in (orgs, users):
+            if table is not None and not table.rows and self.modes.get(table.name) != "delta":
+                raise SourceError(
+                    "SOURCE_UNREADABLE",
+                    f"{table.name}:2: the file has a header but no rows; a bulk export "
+                    "without them is not a roster",
+                    f"{table.name}:2",
+                )
+        self._check_policy_columns(users, classes)
+        roster.schools, roster.other_orgs = self._orgs(orgs)
+        roster.persons = self._users(users, roles)
+        roster.groups = self._classes(classes, sessions, courses)
+        roster.memberships = self._enrollments(enrollments)
+        roster.file_findings = self.findings
+        roster.headers = {t.name: t.header for t in (orgs, users, roles, classes, enrollments) if t}
+        roster.capabilities = Capabilities(
+            school_year=sessions is not None,
+            export_flag=bool(self.policy.group_export_flag),
+        )
+        roster.delta_kinds = frozenset(
+            kind for name, kind in _KIND_OF_FILE.items() if self.modes.get(name) == "delta"
+        )
+        return roster
+
+    # -- files ------------------------------------------------------------------------------
+
+    def _read_manifest(self) -> None:
+        names = self.bundle.names()
+        if not names & {"manifest.csv", "orgs.csv", "users.csv"}:
+            raise SourceError(
+                "SOURCE_UNREADABLE",
+                f"{self.bundle.label}: no OneRoster files here "
+                "(no manifest.csv, orgs.csv or users.csv)",
+            )
+        data = self.bundle.read("manifest.csv")
+        if data is None:
+            self.findings.append(
+                FileFinding(
+                    "SOURCE_VALUE_NONSTANDARD",
+                    "file",
+                    "manifest.csv",
+                    "manifest.csv is missing; read every file present as a bulk file",
+                )
+            )
+        else:
+            text, _ = decode("manifest.csv", data)
+            manifest = parse_csv("manifest.csv", text)
+            for _, values in manifest.rows:
+                if len(values) >= 2:
+                    key, value = values[0].strip(), values[1].strip().lower()
+                    if key == "oneroster.version":
+                        self.version = value
+                    elif key.startswith("file."):
+                        self.modes[f"{key[5:]}.csv"] = value
+        if not self.version:
+            header = (self.bundle.read("users.csv") or b"").split(b"\n", 1)[0]
+            self.version = "1.1" if b"orgSourcedIds" in header else "1.2"
+
+    def _load(self, name: str, *, required: bool) -> CsvFile | None:
+        mode = self.modes.get(name, "bulk" if name in self.bundle.names() else "absent")
+        data = self.bundle.read(name)
+        if data is None or mode == "absent":
+            if required and "delta" not in self.modes.values():
+                why = "the manifest marks it absent" if data is not None else "it is missing"
+                raise SourceError(
+                    "SOURCE_UNREADABLE",
+                    f"{self.bundle.label}: {name} is required for a bulk roster, but {why}",
+                )
+            return None
+        text, encoding_findings = decode(name, data)
+        self.findings.extend(encoding_findings)
+        table = parse_csv(name, text)
+        problem = self._header_problem(table)
+        if problem:
+            if required:
+                raise SourceError("SOURCE_HEADER_INVALID", problem, f"{name}:1")
+            self.findings.append(
+                FileFinding(
+                    "SOURCE_HEADER_INVALID", "file", name, f"{problem}; file skipped", f"{name}:1"
+                )
+            )
+            return None
+        return table
+
+    def _header_problem(self, table: CsvFile) -> str | None:
+        """A required column missing or a header repeated; unknown columns only warn."""
+        name, header = table.name, table.header
+        must, known = _COLUMNS[name]
+        seen: dict[str, int] = {}
+        for position, column in enumerate(header, start=1):
+            if column in seen:
+                return (
+                    f"{name}:1, column {position}: header {column!r} appears twice "
+                    f"(columns {seen[column]} and {position})"
+                )
+            seen[column] = position
+        unknown = [c for c in header if c not in known and not c.startswith("metadata.")]
+        for column in must:
+            if column not in seen:
+                guess = difflib.get_close_matches(column, unknown, n=1, cutoff=0.6)
+                if guess:
+                    return (
+                        f"{name}:1, column {seen[guess[0]]}: header {guess[0]!r} is not a "
+                        f"OneRoster column; did you mean {column!r}?"
+                    )
+                return f"{name}:1: required column {column!r} is missing"
+        for column in unknown:
+            self.findings.append(
+                FileFinding(
+                    "SOURCE_VALUE_NONSTANDARD",
+                    "file",
+                    name,
+                    f"{name}:1, column {seen[column]}: unknown column {column!r} ignored "
+                    "(extension columns must start with 'metadata.')",
+                    f"{name}:1",
+                )
+            )
+        return None
+
+    def _check_policy_columns(self, users: CsvFile | None, classes: CsvFile | None) -> None:
+        """Fail closed: a flag the policy relies on but the export lacks must stop the run."""
+        checks = (
+            (classes, "group_export_flag", self.policy.group_export_flag),
+            (users, "protected_identity_field", self.policy.protected_identity_field),
+        )
+        for table, key, column in checks:
+            if table is not None and column and column not in table.header:
+                raise SourceError(
+                    "SOURCE_HEADER_INVALID",
+                    f"{table.name}:1: the policy's {key} names column {column!r}, "
+                    "which this file does not have",
+                    f"{table.name}:1",
+                )
+        civic = self.policy.civic_no_field
+        if users is not None and civic and civic not in users.header:
+            self.findings.append(
+                FileFinding(
+                    "SOURCE_HEADER_INVALID",
+                    "file",
+                    users.name,
+                    f"users.csv:1: the policy's civic_no_field {civic!r} is not a column; "
+                    "civic numbers not read",
+                    "users.csv:1",
+                )
+            )
+
+    # -- records ----------------------------------------------------------------------------
+
+    def _orgs(self, table: CsvFile | None) -> tuple[list[School], dict[str, str]]:
+        rows = list(self._rows_with_status(table))
+        org_ids = {row["sourcedId"] for row, _ in rows}
+        schools: list[School] = []
+        others: dict[str, str] = {}
+        for row, deleted in rows:
+            org_type = _enum(row, "type", _ORG_TYPES)
+            parent = row["parentSourcedId"]
+            if parent and parent not in org_ids:
+                message = (
+                    f"{row.ref}: parentSourcedId {parent!r} of {row['name'] or row['sourcedId']!r} "
+                    "is not in orgs.csv"
+                )
+                if org_type == "school":
+                    row.issues.append(
+                        SourceIssue("SOURCE_REFERENCE_UNKNOWN", message, "parentSourcedId")
+                    )
+                else:
+                    self.findings.append(
+                        FileFinding("SOURCE_REFERENCE_UNKNOWN", "file", "orgs.csv", message, row.ref)
+                    )
+            if org_type != "school":
+                others[row["sourcedId"]] = org_type or "unknown type"
+                continue
+            schools.append(
+                School(
+                    id=row["sourcedId"],
+                    name=row["name"],
+                    type="school",
+                    parent=parent,
+                    code=row["identifier"],
+                    deleted=deleted,
+                    raw=row.raw(),
+                    issues=tuple(row.issues),
+                )
+            )
+        return schools, others
+
+    def _users(self, users: CsvFile | None, roles: CsvFile | None) -> list[Person]:
+        role_rows = self._roles(roles)
+        protected_column = self.policy.protected_identity_field
+        civic_column = self.policy.civic_no_field
+        persons: list[Person] = []
+        for row, deleted in self._rows_with_status(users):
+            person_id = row["sourcedId"]
+            enabled = row["enabledUser"].lower()
+            if enabled not in ("", "true", "false"):
+                row.malformed("enabledUser", f"enabledUser {row['enabledUser']!r} is not true/false")
+            inactive = ""
+            if deleted:
+                inactive = f"status {row['status']!r} in users.csv"
+            elif enabled == "false":
+                inactive = "enabledUser is false"
+            if "role" in row.index:
+                role = _user_role(row, row["role"])
+                placements = [Placement(org) for org in _split(row["orgSourcedIds"])]
+            else:
+                role, placements = role_rows.get(person_id, ("", []))
+            persons.append(
+                Person(
+                    id=person_id,
+                    given_name=row["givenName"],
+                    family_name=row["familyName"],
+                    email=row["email"],
+                    role=role,
+                    placements=placements,
+                    civic_no=row[civic_column] if civic_column else "",
+                    protected_marking=row[protected_column] if protected_column else "",
+                    inactive_reason=inactive,
+                    raw=row.raw(),
+                    issues=tuple(row.issues),
+                )
+            )
+        return persons
+
+    def _roles(self, table: CsvFile | None) -> dict[str, tuple[str, list[Placement]]]:
+        """OneRoster 1.2: the primary role names the person's role; every row is a placement."""
+        by_user: dict[str, tuple[str, list[Placement]]] = {}
+        for row, deleted in self._rows_with_status(table):
+            if deleted:
+                continue
+            role, placements = by_user.get(row["userSourcedId"], ("", []))
+            if row["roleType"].lower() == "primary" or not role:
+                role = _user_role(row, row["role"])
+            start, end = row.date("beginDate"), row.date("endDate", exclusive=True)
+            placements.append(Placement(row["orgSourcedId"], start, end))
+            by_user[row["userSourcedId"]] = (role, placements)
+        return by_user
+
+    def _classes(
+        self, table: CsvFile | None, sessions: CsvFile | None, courses: CsvFile | None
+    ) -> list[Group]:
+        terms = {
+            row["sourcedId"]: (row.date("startDate"), row.date("endDate"), row["schoolYear"])
+            for row, _ in self._unrecorded(sessions)
+        }
+        course_ids = {row["sourcedId"] for row, _ in self._unrecorded(courses)}
+        flag_column = self.policy.group_export_flag
+        groups: list[Group] = []
+        for row, deleted in self._rows_with_status(table):
+            class_type = _enum(row, "classType", set(_CLASS_TYPES))
+            start, end, school_year = self._term_dates(row, terms)
+            course = row["courseSourcedId"]
+            if course and course not in course_ids:
+                where = "courses.csv is absent" if courses is None else "it is not in courses.csv"
+                row.issues.append(
+                    SourceIssue(
+                        "SOURCE_REFERENCE_UNKNOWN",
+                        f"{row.ref}: courseSourcedId {course!r} cannot be resolved ({where})",
+                        "courseSourcedId",
+                    )
+                )
+            groups.append(
+                Group(
+                    id=row["sourcedId"],
+                    name=row["title"],
+                    type=_CLASS_TYPES.get(class_type, class_type),
+                    school_id=row["schoolSourcedId"],
+                    start=start,
+                    end=end,
+                    school_year=school_year,
+                    export_flag=row[flag_column] if flag_column else None,
+                    deleted=deleted,
+                    raw=row.raw(),
+                    issues=tuple(row.issues),
+                )
+            )
+        return groups
+
+    @staticmethod
+    def _term_dates(
+        row: _Row, terms: dict[str, tuple[date | None, date | None, str]]
+    ) -> tuple[date | None, date | None, str]:
+        """Earliest start and latest end over the class's terms, and their school year."""
+        starts: list[date] = []
+        ends: list[date] = []
+        years: list[str] = []
+        for term_id in _split(row["termSourcedIds"]):
+            if term_id not in terms:
+                row.issues.append(
+                    SourceIssue(
+                        "SOURCE_REFERENCE_UNKNOWN",
+                        f"{row.ref}: term {term_id!r} is not in academicSessions.csv",
+                        "termSourcedIds",
+                    )
+                )
+                continue
+            start, end, year = terms[term_id]
+            starts += [start] if start else []
+            ends += [end] if end else []
+            years += [year] if year else []
+        return (min(starts, default=None), max(ends, default=None), max(years, default=""))
+
+    def _enrollments(self, table: CsvFile | None) -> list[Membership]:
+        memberships: list[Membership] = []
+        for row, deleted in self._rows_with_status(table):
+            memberships.append(
+                Membership(
+                    id=row["sourcedId"],
+                    person_id=row["userSourcedId"],
+                    group_id=row["classSourcedId"],
+                    role=_USER_ROLES.get(row["role"].lower(), row["role"].lower()),
+                    start=row.date("beginDate"),
+                    end=row.date("endDate", exclusive=True),
+                    deleted=deleted,
+                    raw=row.raw(),
+                    issues=tuple(row.issues),
+                )
+            )
+        return memberships
+
+    def _unrecorded(self, table: CsvFile | None):
+        """Rows of files that make no records of their own: their defects become file findings."""
+        for row, deleted in self._rows_with_status(table):
+            yield row, deleted
+            self.findings.extend(
+                FileFinding(issue.code, "file", row.file.name, issue.message, row.ref)
+                for issue in row.issues
+            )
+
+    def _rows_with_status(self, table: CsvFile | None):
+        """Rows with a usable id, each with whether the source marks it deleted."""
+        if table is None:
+            return
+        index = {column: position for position, column in enumerate(table.header)}
+        mode = self.modes.get(table.name, "bulk")
+        for line, values in table.rows:
+            row = _Row(table, index, line, values)
+            if len(values) != len(table.header):
+                row.malformed(
+                    "", f"row has {len(values)} fields, the header has {len(table.header)}"
+                )
+            if not row["sourcedId"]:
+                self.findings.append(
+                    FileFinding(
+                        "SOURCE_ROW_MALFORMED",
+                        "file",
+                        table.name,
+                        f"{row.ref}: row has no sourcedId and cannot be read",
+                        row.ref,
+                    )
+                )
+                continue
+            yield row, _status(row, mode)
+
+
+def _status(row: _Row, mode: str) -> bool:
+    """Whether the row is marked deleted; flags what breaks the spec along the way."""
+    status, modified = row["status"], row["dateLastModified"]
+    if mode == "bulk" and (status or modified):
+        row.nonstandard("status", "status/dateLastModified should be blank in a bulk file")
+    if modified:
+        try:
+            datetime.fromisoformat(modified.replace("Z", "+00:00"))
+            if len(modified) == 10:
+                row.nonstandard(
+                    "dateLastModified",
+                    f"dateLastModified {modified!r} is a date; the spec wants a date-time",
+                )
+        except ValueError:
+            row.malformed("dateLastModified", f"dateLastModified {modified!r} is not a date-time")
+    lowered = status.lower()
+    if lowered == "inactive":
+        row.nonstandard("status", "status 'inactive' is OneRoster 1.0; read as 'tobedeleted'")
+        return True
+    if lowered not in ("", "active", "tobedeleted"):
+        row.malformed("status", f"status {status!r} is not active or tobedeleted")
+        return False
+    if lowered != status:
+        row.nonstandard("status", f"status {status!r} should be lower case")
+    return lowered == "tobedeleted"
+
+
+def _enum(row: _Row, column: str, allowed: set[str]) -> str:
+    """The value lower-cased; wrong case warns, a value outside the list is malformed."""
+    value = row[column]
+    lowered = value.lower()
+    if value in allowed:
+        return value
+    if lowered in allowed:
+        row.nonstandard(column, f"{column} {value!r} should be {lowered!r} (wrong case)")
+    else:
+        row.malformed(column, f"{column} {value!r} is not one of {', '.join(sorted(allowed))}")
+    return lowered
+
+
+def _user_role(row: _Row, value: str) -> str:
+    lowered = value.strip().lower()
+    return _USER_ROLES.get(lowered, lowered)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]

@@ -1,0 +1,282 @@
+"""Writing one run: every record and finding in one transaction, diffed against the last good run.
+
+A run row is committed first as "running" so that a crash leaves a trace; its records are written
+in a second transaction that either lands whole (state good) or not at all (state failed, with
+the reason). Nothing here ever touches an earlier run's rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from rostertui.domain.describe import Describer, fields_of
+from rostertui.domain.identity import normalise_civic_no
+from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
+from rostertui.domain.verdict import Evaluation, Verdict
+
+_BATCH = 20_000
+Progress = Callable[[str, int], None]
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def latest_good_run(db: sqlite_utils.Database) -> int | None:
+    row = db.execute("SELECT max(id) FROM runs WHERE state = 'good'").fetchone()
+    return row[0]
+
+
+def begin_run(db: sqlite_utils.Database, source: str, as_of: str, policy: dict) -> int:
+    with db.conn:
+        cursor = db.execute(
+            "INSERT INTO runs (state, source, as_of, started_at, policy) VALUES (?, ?, ?, ?, ?)",
+            ["running", source, as_of, now(), json.dumps(policy, default=str)],
+        )
+    return cursor.lastrowid
+
+
+def fail_run(
+    db: sqlite_utils.Database, run_id: int, code: str, message: str, ref: str = ""
+) -> None:
+    """Record why a run failed, with its run- or file-level finding; nothing else of it stays."""
+    db.conn.rollback()
+    kind, key = ("file", ref.split(":")[0]) if ref else ("run", str(run_id))
+    with db.conn:
+        db.execute(
+            "UPDATE runs SET state = 'failed', finished_at = ?, error = ? WHERE id = ?",
+            [now(), message, run_id],
+        )
+        db.execute(
+            "INSERT INTO findings (run_id, kind, key, code, severity, message, source_ref) "
+            "VALUES (?, ?, ?, ?, 'error', ?, ?)",
+            [run_id, kind, key, code, message, ref],
+        )
+
+
+def write_run(
+    db: sqlite_utils.Database,
+    run_id: int,
+    evaluation: Evaluation,
+    source_format: str,
+    headers: dict[str, tuple[str, ...]],
+    delta_kinds: frozenset[str],
+    hasher: Callable[[str], str],
+    progress: Progress | None = None,
+) -> None:
+    """Store the evaluation as run `run_id`, diff it, summarise it, and mark it good."""
+    previous = latest_good_run(db)
+    conn = db.conn
+    with conn:
+        conn.execute(
+            "UPDATE runs SET format = ?, previous_run = ?, as_of = ? WHERE id = ?",
+            [source_format, previous, evaluation.as_of.isoformat(), run_id],
+        )
+        conn.executemany(
+            "INSERT INTO source_headers (run_id, file, header) VALUES (?, ?, ?)",
+            [(run_id, name, json.dumps(header)) for name, header in headers.items()],
+        )
+        _write_records(conn, run_id, evaluation, hasher, progress)
+        _write_file_findings(conn, run_id, evaluation.file_findings)
+        if previous is not None:
+            _diff(conn, run_id, previous, delta_kinds)
+        conn.execute(
+            "UPDATE records SET change = CASE WHEN status = 'imported' THEN 'created' ELSE 'none' "
+            "END WHERE run_id = ? AND change IS NULL",
+            [run_id],
+        )
+        conn.execute(
+            "INSERT INTO records_fts (rowid, key, name, email) SELECT id, key, name, email "
+            "FROM records WHERE run_id = ? AND kind != 'membership'",
+            [run_id],
+        )
+        _summarise(conn, run_id)
+        conn.execute(
+            "UPDATE runs SET state = 'good', finished_at = ? WHERE id = ?", [now(), run_id]
+        )
+
+
+def _write_records(conn, run_id, evaluation, hasher, progress) -> None:
+    next_id = (conn.execute("SELECT max(id) FROM records").fetchone()[0] or 0) + 1
+    describer = Describer(evaluation)
+    for kind, verdicts in evaluation.by_kind().items():
+        records: list[tuple] = []
+        findings: list[tuple] = []
+        for count, verdict in enumerate(verdicts, start=1):
+            records.append(_record_row(next_id, run_id, verdict, describer, hasher))
+            ref = records[-1][12]
+            findings.extend(_finding_rows(next_id, run_id, verdict, evaluation, ref))
+            next_id += 1
+            if len(records) >= _BATCH:
+                _flush(conn, records, findings)
+                if progress:
+                    progress(kind, count)
+        _flush(conn, records, findings)
+        if progress:
+            progress(kind, len(verdicts))
+
+
+def _flush(conn, records: list[tuple], findings: list[tuple]) -> None:
+    conn.executemany(
+        "INSERT INTO records (id, run_id, kind, key, name, email, school, grp, status, "
+        "appears_on, person_key, group_key, source_ref, source_file, fields, raw, civic_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        records,
+    )
+    conn.executemany(
+        "INSERT INTO findings (run_id, record_id, kind, key, code, severity, field, message, "
+        "source_ref, cause_kind, cause_key, cause_code, root_kind, root_key, root_code) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        findings,
+    )
+    records.clear()
+    findings.clear()
+
+
+def _record_row(record_id, run_id, verdict: Verdict, describer: Describer, hasher) -> tuple:
+    record = verdict.record
+    shown = describer.display(verdict)
+    raw = record.raw if record is not None else None
+    civic_hash = None
+    if isinstance(record, Person) and record.civic_no:
+        canonical = normalise_civic_no(record.civic_no)
+        civic_hash = hasher(canonical) if canonical else None
+    return (
+        record_id,
+        run_id,
+        verdict.kind,
+        verdict.key,
+        shown.name,
+        shown.email,
+        shown.school,
+        shown.group,
+        verdict.status,
+        verdict.appears_on.isoformat() if verdict.appears_on else None,
+        shown.person_key,
+        shown.group_key,
+        raw.ref if raw else "",
+        raw.ref.rsplit(":", 1)[0] if raw else None,
+        json.dumps(fields_of(verdict), ensure_ascii=False),
+        json.dumps(raw.values, ensure_ascii=False) if raw else None,
+        civic_hash,
+    )
+
+
+def _finding_rows(record_id, run_id, verdict: Verdict, evaluation: Evaluation, ref) -> Iterator:
+    for finding in verdict.findings:
+        cause = finding.cause
+        root = evaluation.ultimate(finding) if cause else None
+        yield (
+            run_id,
+            record_id,
+            verdict.kind,
+            verdict.key,
+            finding.code,
+            finding.severity,
+            finding.field,
+            finding.message,
+            ref,
+            cause.kind if cause else None,
+            cause.key if cause else None,
+            cause.code if cause else None,
+            root.kind if root else None,
+            root.key if root else None,
+            root.code if root else None,
+        )
+
+
+def _write_file_findings(conn, run_id: int, findings: Iterable[FileFinding]) -> None:
+    conn.executemany(
+        "INSERT INTO findings (run_id, kind, key, code, severity, message, source_ref) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (run_id, f.kind, f.key, f.code, _file_severity(f.code), f.message, f.ref)
+            for f in findings
+        ],
+    )
+
+
+def _file_severity(code: str) -> str:
+    return "error" if code == "SOURCE_ROW_MALFORMED" else "warning"
+
+
+def _diff(conn, run_id: int, previous: int, delta_kinds: frozenset[str]) -> None:
+    """Change per record against the last good run; records gone from the source become absent."""
+    conn.execute(
+        """
+        UPDATE records AS r SET change = CASE
+            WHEN r.status = 'imported' AND p.status != 'imported' THEN 'created'
+            WHEN r.status = 'imported' AND p.fields != r.fields THEN 'updated'
+            WHEN r.status = 'imported' THEN 'unchanged'
+            WHEN p.status = 'imported' THEN 'removed'
+            ELSE 'none' END
+        FROM records AS p
+        WHERE r.run_id = ? AND p.run_id = ? AND p.kind = r.kind AND p.key = r.key
+        """,
+        [run_id, previous],
+    )
+    updated = conn.execute(
+        "SELECT r.id, p.fields, r.fields FROM records r JOIN records p "
+        "ON p.run_id = ? AND p.kind = r.kind AND p.key = r.key "
+        "WHERE r.run_id = ? AND r.change = 'updated'",
+        [previous, run_id],
+    ).fetchall()
+    conn.executemany(
+        "UPDATE records SET changes = ? WHERE id = ?",
+        [(json.dumps(_changed(old, new), ensure_ascii=False), rid) for rid, old, new in updated],
+    )
+    skip = ",".join("?" for _ in delta_kinds) or "''"
+    conn.execute(
+        f"""
+        INSERT INTO records (run_id, kind, key, name, email, school, grp, status, change,
+                             person_key, group_key, source_ref, source_file, fields, civic_hash)
+        SELECT ?, p.kind, p.key, p.name, p.email, p.school, p.grp, 'absent', 'removed',
+               p.person_key, p.group_key, p.source_ref, p.source_file, p.fields, p.civic_hash
+        FROM records p
+        WHERE p.run_id = ? AND p.status = 'imported' AND p.kind NOT IN ({skip})
+          AND NOT EXISTS (SELECT 1 FROM records r
+                          WHERE r.run_id = ? AND r.kind = p.kind AND r.key = p.key)
+        """,
+        [run_id, previous, *sorted(delta_kinds), run_id],
+    )
+
+
+def _changed(old: str, new: str) -> dict[str, list[str]]:
+    before, after = json.loads(old), json.loads(new)
+    return {
+        name: [before.get(name, ""), value]
+        for name, value in after.items()
+        if before.get(name, "") != value
+    }
+
+
+def _summarise(conn, run_id: int) -> None:
+    counted = ", ".join(
+        f"sum(status = '{status}')"
+        for status in ("imported", "skipped", "excluded", "pending", "absent")
+    )
+    changes = ", ".join(
+        f"sum(change = '{change}')" for change in ("created", "updated", "unchanged", "removed")
+    )
+    for kind in RECORD_KINDS:
+        totals = conn.execute(
+            f"SELECT count(*), {counted}, {changes} FROM records WHERE run_id = ? AND kind = ?",
+            [run_id, kind],
+        ).fetchone()
+        total, imported, skipped, excluded, pending, absent, *changed = (t or 0 for t in totals)
+        errors, warnings = conn.execute(
+            "SELECT sum(severity = 'error'), sum(severity = 'warning') FROM findings "
+            "WHERE run_id = ? AND kind = ?",
+            [run_id, kind],
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id, kind, total, imported, *changed, skipped, excluded, pending, absent,
+                errors or 0, warnings or 0,
+            ],
+        )

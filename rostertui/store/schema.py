@@ -1,0 +1,143 @@
+"""Tables, indexes, full-text search and migrations; and opening a database the safe way.
+
+Every run's records live side by side (run_id first in every index) so a night can be compared
+with the one before it, and the drill path run → kind → code → rows → record is an index walk.
+WAL lets the console read while a sync writes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from hashlib import sha256
+from pathlib import Path
+
+import sqlite_utils
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        state TEXT NOT NULL,            -- running, good, held, failed
+        source TEXT NOT NULL,
+        format TEXT NOT NULL DEFAULT '',
+        as_of TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        error TEXT,
+        previous_run INTEGER,           -- the good run this one was diffed against
+        policy TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE imports (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        kind TEXT NOT NULL,
+        total INTEGER NOT NULL, imported INTEGER NOT NULL, created INTEGER NOT NULL,
+        updated INTEGER NOT NULL, unchanged INTEGER NOT NULL, removed INTEGER NOT NULL,
+        skipped INTEGER NOT NULL, excluded INTEGER NOT NULL, pending INTEGER NOT NULL,
+        absent INTEGER NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL,
+        PRIMARY KEY (run_id, kind)
+    );
+    CREATE TABLE records (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        school TEXT NOT NULL DEFAULT '',
+        grp TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,
+        change TEXT,
+        changes TEXT,                   -- JSON {field: [old, new]} when updated
+        appears_on TEXT,
+        source_ref TEXT NOT NULL DEFAULT '',
+        source_file TEXT,
+        fields TEXT NOT NULL DEFAULT '{}',
+        raw TEXT,                       -- JSON array of values; header in source_headers
+        civic_hash TEXT,
+        person_key TEXT,
+        group_key TEXT
+    );
+    CREATE UNIQUE INDEX records_by_key ON records (run_id, kind, key);
+    CREATE INDEX records_by_status ON records (run_id, kind, status);
+    CREATE INDEX records_by_person ON records (run_id, person_key) WHERE person_key IS NOT NULL;
+    CREATE INDEX records_by_group ON records (run_id, group_key) WHERE group_key IS NOT NULL;
+    CREATE INDEX records_by_civic ON records (civic_hash) WHERE civic_hash IS NOT NULL;
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        record_id INTEGER REFERENCES records(id),
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        field TEXT,
+        message TEXT NOT NULL,
+        source_ref TEXT NOT NULL DEFAULT '',
+        cause_kind TEXT, cause_key TEXT, cause_code TEXT,
+        root_kind TEXT, root_key TEXT, root_code TEXT
+    );
+    CREATE INDEX findings_by_code ON findings (run_id, code, kind, key);
+    CREATE INDEX findings_by_record ON findings (record_id);
+    CREATE TABLE source_headers (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        file TEXT NOT NULL,
+        header TEXT NOT NULL,
+        PRIMARY KEY (run_id, file)
+    );
+    CREATE VIRTUAL TABLE records_fts USING fts5(
+        key, name, email, content='records', content_rowid='id', tokenize='unicode61'
+    );
+    """,
+]
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says what to do."""
+
+
+def connect(path: Path) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate; WAL so readers never wait for a sync."""
+    if path.exists() and path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
+    try:
+        db = sqlite_utils.Database(path)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=5000")
+        _migrate(db)
+    except Exception as exc:  # sqlite3.DatabaseError and friends, from a non-database file
+        if isinstance(exc, StoreError):
+            raise
+        raise StoreError(f"{path}: not a rostertui database ({exc})") from exc
+    return db
+
+
+def _migrate(db: sqlite_utils.Database) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"database schema {version} is newer than this rostertui knows ({len(MIGRATIONS)}); "
+            "upgrade rostertui"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db.conn:
+            db.conn.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
+    if db.execute("SELECT 1 FROM meta WHERE key='secret'").fetchone() is None:
+        with db.conn:
+            db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)",
+                [secrets.token_hex(32)],
+            )
+
+
+def keyed_hasher(db: sqlite_utils.Database):
+    """HMAC-SHA256 with this database's own secret: searchable, not reversible elsewhere."""
+    secret = bytes.fromhex(db.execute("SELECT value FROM meta WHERE key='secret'").fetchone()[0])
+
+    def digest(value: str) -> str:
+        return hmac.new(secret, value.encode(), sha256).hexdigest()
+
+    return digest
