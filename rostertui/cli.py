@@ -1,7 +1,316 @@
-import typer
+"""The command line: parse, call the sync or the query layer, print. Nothing else lives here.
 
-app = typer.Typer()
+Errors a user can cause are caught here, once, and become one line on stderr with exit 1
+(2 for usage errors, as typer does); a traceback reaching a user is a bug.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from rostertui import render
+from rostertui.domain.model import RECORD_KINDS
+from rostertui.domain.verdict import STATUSES
+from rostertui.store.queries import EXPORT_COLUMNS, Queries, QueryError
+from rostertui.store.schema import StoreError
+from rostertui.sync import SyncResult, sync
+
+app = typer.Typer(
+    help="rostertui: why is a pupil or teacher missing after last night's roster sync?",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="SQLite database (default: $ROSTERTUI_DB, else rostertui.db here).",
+        show_default=False,
+    ),
+]
+RunOption = Annotated[int | None, typer.Option("--run", help="Run id (default: the latest).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def db_path(option: Path | None) -> Path:
+    return option or Path(os.environ.get("ROSTERTUI_DB", "rostertui.db"))
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(render.safe(f"rostertui: {message}"))
+    return typer.Exit(code)
+
+
+@contextmanager
+def queries(option: Path | None) -> Iterator[Queries]:
+    path = db_path(option)
+    if not path.exists():
+        raise fail(f"{path}: no database here yet; run `rostertui sync SOURCE` or `rostertui demo`")
+    try:
+        q = Queries.open(path)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    try:
+        yield q
+    except QueryError as exc:
+        raise fail(str(exc)) from exc
+    finally:
+        q.close()
+
+
+def parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+@app.callback(invoke_without_command=True)
+def default(ctx: typer.Context) -> None:
+    """With no command: open the console on the default database."""
+    if ctx.invoked_subcommand is None:
+        open_console(None)
+
+
+@app.command("open")
+def open_console(db: DbOption = None) -> None:
+    """Open the console on a database (until the console lands: print its status)."""
+    status(db=db, run=None, as_json=False, fail_on=None)
+
+
+@app.command("sync")
+def sync_command(
+    source: Annotated[
+        str,
+        typer.Argument(help="OneRoster folder or .zip (sheets and URLs come later)."),
+    ],
+    db: DbOption = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="Policy TOML (default: built-in defaults).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge as of this date (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Read SOURCE, judge every record, and record one run. Exit 0 recorded, 1 failed."""
+    night = parse_date(as_of)
+    try:
+        result = _sync_with_progress(db_path(db), source, policy, night)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    _report_sync(db_path(db), result)
+
+
+def _sync_with_progress(path: Path, source: str, policy: Path | None, night) -> SyncResult:
+    if not err.is_terminal:
+        return sync(path, source, policy_path=policy, as_of=night)
+    with err.status("Reading the source …") as spinner:
+
+        def progress(kind: str, count: int) -> None:
+            spinner.update(f"Writing {kind} records: {count:,}")
+
+        return sync(path, source, policy_path=policy, as_of=night, progress=progress)
+
+
+def _report_sync(path: Path, result: SyncResult) -> None:
+    if result.state == "failed":
+        raise fail(f"run {result.run_id} failed: {result.error}")
+    with queries(path) as q:
+        summaries = q.imports(result.run_id)
+    parts = ", ".join(
+        f"{s.total:,} {s.kind}s ({s.imported:,} imported, {s.skipped:,} skipped, "
+        f"{s.excluded:,} excluded, {s.pending:,} pending)"
+        for s in summaries
+    )
+    out.print(render.safe(f"Run {result.run_id} {result.state}: {parts}"))
+
+
+@app.command()
+def status(
+    db: DbOption = None,
+    run: RunOption = None,
+    as_json: JsonOption = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on", help="Exit 1 when the run has findings of this severity (error|warning)."
+        ),
+    ] = None,
+) -> None:
+    """Last night at a glance: the run, its import types, and the findings by code."""
+    if fail_on not in (None, "error", "warning"):
+        raise typer.BadParameter("--fail-on takes error or warning")
+    with queries(db) as q:
+        info = q.run(run) if run is not None else q.latest_run()
+        good = q.latest_good_run_id()
+        imports = q.imports(info.id)
+        codes = q.findings_by_code(info.id)
+        if as_json:
+            out.print_json(json.dumps(render.status_json(info, good, imports, codes)))
+        else:
+            out.print(render.status_view(info, good, imports, codes))
+    worst = {c.severity for c in codes}
+    if info.state == "failed" and fail_on:
+        raise typer.Exit(1)
+    if fail_on == "error" and "error" in worst:
+        raise typer.Exit(1)
+    if fail_on == "warning" and worst & {"error", "warning"}:
+        raise typer.Exit(1)
+
+
+@app.command()
+def why(
+    query: Annotated[str, typer.Argument(help="Name, e-mail, id or personnummer.")],
+    db: DbOption = None,
+    run: RunOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Why is this person (or group, or school) missing? Exit 1 when nothing matches."""
+    with queries(db) as q:
+        info = q.run_with_records(run)
+        matches = q.search(info.id, query)
+        details = [q.record(info.id, m.kind, m.key) for m in matches[:5]] if matches else []
+        if as_json:
+            out.print_json(
+                json.dumps(
+                    {
+                        "query": query,
+                        "run": {"id": info.id, "state": info.state, "as_of": info.as_of},
+                        "found": bool(matches),
+                        "matches": [render.record_json(d) for d in details if d],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        elif not matches:
+            out.print(
+                render.safe(
+                    f"No record matches {query!r} in run {info.id} (as of {info.as_of}): "
+                    "not in that night's source."
+                )
+            )
+        elif len(matches) == 1 or (matches[0].kind == "person" and _exact(matches[0], query)):
+            out.print(render.record_view(details[0]))
+        else:
+            out.print(render.rows_table(matches, title=f"{len(matches)} records match {query!r}"))
+            out.print("Ask again with the id or e-mail of the one you mean.")
+    if not matches:
+        raise typer.Exit(1)
+
+
+def _exact(row, query: str) -> bool:
+    return query.strip().lower() in (row.key.lower(), row.email.lower())
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.csv or FILE.jsonl")],
+    db: DbOption = None,
+    run: RunOption = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="school, person, group, membership, run, file")
+    ] = None,
+    code: Annotated[str | None, typer.Option("--code", help="Only this rule code.")] = None,
+    status_filter: Annotated[
+        str | None, typer.Option("--status", help="imported, skipped, excluded, pending, absent")
+    ] = None,
+) -> None:
+    """Write one row per finding (the customer's validation file)."""
+    suffix = output.suffix.lower()
+    if suffix not in (".csv", ".jsonl"):
+        raise fail(f"{output}: the file name must end in .csv or .jsonl", 2)
+    if kind and kind not in (*RECORD_KINDS, "run", "file"):
+        raise fail(f"--kind {kind!r}: not one of {', '.join((*RECORD_KINDS, 'run', 'file'))}", 2)
+    if status_filter and status_filter not in STATUSES:
+        raise fail(f"--status {status_filter!r}: not one of {', '.join(STATUSES)}", 2)
+    with queries(db) as q:
+        info = q.run_with_records(run)
+        rows = q.export_rows(info.id, kind=kind, code=code, status=status_filter)
+        count = _write_rows(output, rows)
+    err.print(render.safe(f"Wrote {count:,} rows of run {info.id} to {output}"))
+
+
+def _write_rows(output: Path, rows) -> int:
+    count = 0
+    temporary = output.with_name(output.name + ".part")
+    try:
+        with temporary.open("w", encoding="utf-8", newline="") as handle:
+            if output.suffix.lower() == ".csv":
+                writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow(row)
+                    count += 1
+            else:
+                for row in rows:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    count += 1
+        temporary.replace(output)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise fail(f"{output}: cannot write ({exc.strerror})") from exc
+    return count
+
+
+@app.command()
+def rules() -> None:
+    """Print the rule catalogue: every code, its severity, who fixes it and how."""
+    out.print(render.rules_table())
+
+
+@app.command()
+def demo(
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Demo database (default: rostertui-demo.db here; replaced)."),
+    ] = None,
+    nights: Annotated[int, typer.Option("--nights", min=1, max=90)] = 1,
+    people: Annotated[int, typer.Option("--people", min=50, max=1_000_000)] = 2000,
+    no_open: Annotated[bool, typer.Option("--no-open", help="Build it, don't open it.")] = False,
+) -> None:
+    """Build the Sjöstad demo municipality, sync it night by night, and show the status."""
+    from rostertui.demo import write_demo_bundle
+
+    path = db or Path("rostertui-demo.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    folder = path.with_name(path.stem + "-source")
+    today = date.today()
+    for night in range(nights - 1, -1, -1):
+        as_of = today - timedelta(days=night)
+        bundle = write_demo_bundle(folder, as_of=as_of, people=people)
+        result = sync(path, str(bundle.folder), policy_path=bundle.policy_path, as_of=as_of)
+        err.print(f"Night {as_of}: run {result.run_id} {result.state}")
+    if not no_open:
+        status(db=path, run=None, as_json=False, fail_on=None)
+        out.print(
+            render.safe(
+                f"Try: rostertui why 'Anna Svensson' --db {path}   "
+                f"(the source bundle is in {folder})"
+            )
+        )
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("rostertui: interrupted")
+        sys.exit(130)

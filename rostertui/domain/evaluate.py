@@ -135,8 +135,11 @@ class _Evaluator:
         school: School = verdict.record  # type: ignore[assignment]
         if not self.policy.school_in_scope(school.id, school.name):
             verdict.findings.append(
-                Finding("SCHOOL_NOT_IN_SCOPE", "exclude", f"{school.name!r} is not in the policy's "
-                        "school list")
+                Finding(
+                    "SCHOOL_NOT_IN_SCOPE",
+                    "exclude",
+                    f"{school.name!r} is not in the policy's school list",
+                )
             )
         if school.deleted:
             verdict.findings.append(
@@ -244,13 +247,9 @@ class _Evaluator:
             if not verdict.imported:
                 continue
             if not members[group_id] and self.roster.capabilities.memberships:
-                verdict.findings.append(
-                    Finding("GROUP_NO_MEMBERS", "warning", "no active members")
-                )
+                verdict.findings.append(Finding("GROUP_NO_MEMBERS", "warning", "no active members"))
             elif not teachers[group_id] and self.roster.capabilities.teacher_links:
-                verdict.findings.append(
-                    Finding("GROUP_NO_TEACHER", "warning", "no active teacher")
-                )
+                verdict.findings.append(Finding("GROUP_NO_TEACHER", "warning", "no active teacher"))
 
     # -- persons ----------------------------------------------------------------------------
 
@@ -314,9 +313,7 @@ class _Evaluator:
         if person.civic_no:
             problem = civic_no_problem(person.civic_no, self.as_of)
             if problem:
-                findings.append(
-                    Finding("PERSON_INVALID_CIVIC_NO", "warning", problem, "civic_no")
-                )
+                findings.append(Finding("PERSON_INVALID_CIVIC_NO", "warning", problem, "civic_no"))
         self._schools_of(verdict, person)
         if not any(f.severity in ("exclude", "pending") for f in findings):
             self._groups_of(verdict, person)
@@ -330,7 +327,9 @@ class _Evaluator:
             return
         if not is_valid_email(address):
             findings.append(
-                Finding("PERSON_INVALID_EMAIL", "error", f"e-mail {address!r} is not valid", "email")
+                Finding(
+                    "PERSON_INVALID_EMAIL", "error", f"e-mail {address!r} is not valid", "email"
+                )
             )
             return
         domains = self.policy.email_domains
@@ -362,7 +361,9 @@ class _Evaluator:
             named = [self._unknown_org(p.school_id, "").strip() for p in person.placements]
             detail = "; ".join(named) if named else "no school is named"
             verdict.findings.append(
-                Finding("PERSON_NO_SCHOOL", "error", f"not at any known school ({detail})", "school")
+                Finding(
+                    "PERSON_NO_SCHOOL", "error", f"not at any known school ({detail})", "school"
+                )
             )
             return
         at_imported = [p for p in known if self.schools[p.school_id].imported]
@@ -396,7 +397,9 @@ class _Evaluator:
         if any(self._is_active(p.start, p.end) for p in placements):
             return
         student = person.role == "student"
-        upcoming = [p.start for p in placements if p.start and (p.end is None or p.end >= self.as_of)]
+        upcoming = [
+            p.start for p in placements if p.start and (p.end is None or p.end >= self.as_of)
+        ]
         if upcoming:
             start = min(upcoming)
             appears = self.policy.appears_on(start, self.as_of)
@@ -535,7 +538,10 @@ class _Evaluator:
                 Finding("MEMBERSHIP_INACTIVE", "exclude", "the source marks it deleted")
             )
         self._dates(
-            verdict, membership.start, membership.end, ("MEMBERSHIP_ENDED", "MEMBERSHIP_NOT_STARTED")
+            verdict,
+            membership.start,
+            membership.end,
+            ("MEMBERSHIP_ENDED", "MEMBERSHIP_NOT_STARTED"),
         )
         if person is not None and not person.imported:
             self._cascade(

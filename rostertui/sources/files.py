@@ -68,7 +68,9 @@ class Bundle:
 
 def _zip_members(path: Path) -> dict[str, bytes | Path]:
     if not zipfile.is_zipfile(path):
-        raise SourceError("SOURCE_UNREADABLE", f"{path}: not a zip archive (damaged or mislabelled)")
+        raise SourceError(
+            "SOURCE_UNREADABLE", f"{path}: not a zip archive (damaged or mislabelled)"
+        )
     members: dict[str, bytes | Path] = {}
     try:
         with zipfile.ZipFile(path) as archive:
@@ -107,7 +109,9 @@ def decode(name: str, data: bytes) -> tuple[str, list[FileFinding]]:
 def parse_csv(name: str, text: str, delimiter: str = ",") -> CsvFile:
     """Parse text into rows keyed by the line they start on; an unclosed quote fails the file."""
     if not text.strip():
-        raise SourceError("SOURCE_HEADER_INVALID", f"{name}: the file is empty (no header row)", name)
+        raise SourceError(
+            "SOURCE_HEADER_INVALID", f"{name}: the file is empty (no header row)", name
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, tuple[str, ...]]] = []
     start = 1

@@ -139,12 +139,10 @@ class _Row:
         return RawRow(self.file.header, self.values, self.ref)
 
     def malformed(self, column: str, message: str) -> None:
-        self.issues.append(SourceIssue("SOURCE_ROW_MALFORMED", f"{self.ref}: {message}", column))
+        self.issues.append(SourceIssue("SOURCE_ROW_MALFORMED", message, column))
 
     def nonstandard(self, column: str, message: str) -> None:
-        self.issues.append(
-            SourceIssue("SOURCE_VALUE_NONSTANDARD", f"{self.ref}: {message}", column)
-        )
+        self.issues.append(SourceIssue("SOURCE_VALUE_NONSTANDARD", message, column))
 
     def date(self, column: str, *, exclusive: bool = False) -> date | None:
         """An inclusive date; OneRoster's exclusive end dates lose a day here, once."""
@@ -338,7 +336,7 @@ class _BundleReader:
             parent = row["parentSourcedId"]
             if parent and parent not in org_ids:
                 message = (
-                    f"{row.ref}: parentSourcedId {parent!r} of {row['name'] or row['sourcedId']!r} "
+                    f"parentSourcedId {parent!r} of {row['name'] or row['sourcedId']!r} "
                     "is not in orgs.csv"
                 )
                 if org_type == "school":
@@ -347,7 +345,9 @@ class _BundleReader:
                     )
                 else:
                     self.findings.append(
-                        FileFinding("SOURCE_REFERENCE_UNKNOWN", "file", "orgs.csv", message, row.ref)
+                        FileFinding(
+                            "SOURCE_REFERENCE_UNKNOWN", "file", "orgs.csv", message, row.ref
+                        )
                     )
             if org_type != "school":
                 others[row["sourcedId"]] = org_type or "unknown type"
@@ -375,7 +375,9 @@ class _BundleReader:
             person_id = row["sourcedId"]
             enabled = row["enabledUser"].lower()
             if enabled not in ("", "true", "false"):
-                row.malformed("enabledUser", f"enabledUser {row['enabledUser']!r} is not true/false")
+                row.malformed(
+                    "enabledUser", f"enabledUser {row['enabledUser']!r} is not true/false"
+                )
             inactive = ""
             if deleted:
                 inactive = f"status {row['status']!r} in users.csv"
@@ -436,7 +438,7 @@ class _BundleReader:
                 row.issues.append(
                     SourceIssue(
                         "SOURCE_REFERENCE_UNKNOWN",
-                        f"{row.ref}: courseSourcedId {course!r} cannot be resolved ({where})",
+                        f"courseSourcedId {course!r} cannot be resolved ({where})",
                         "courseSourcedId",
                     )
                 )
@@ -470,7 +472,7 @@ class _BundleReader:
                 row.issues.append(
                     SourceIssue(
                         "SOURCE_REFERENCE_UNKNOWN",
-                        f"{row.ref}: term {term_id!r} is not in academicSessions.csv",
+                        f"term {term_id!r} is not in academicSessions.csv",
                         "termSourcedIds",
                     )
                 )
@@ -526,7 +528,7 @@ class _BundleReader:
                         "SOURCE_ROW_MALFORMED",
                         "file",
                         table.name,
-                        f"{row.ref}: row has no sourcedId and cannot be read",
+                        "row has no sourcedId and cannot be read",
                         row.ref,
                     )
                 )

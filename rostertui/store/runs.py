@@ -276,7 +276,16 @@ def _summarise(conn, run_id: int) -> None:
         conn.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                run_id, kind, total, imported, *changed, skipped, excluded, pending, absent,
-                errors or 0, warnings or 0,
+                run_id,
+                kind,
+                total,
+                imported,
+                *changed,
+                skipped,
+                excluded,
+                pending,
+                absent,
+                errors or 0,
+                warnings or 0,
             ],
         )

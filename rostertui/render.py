@@ -1,0 +1,306 @@
+"""Rich renderables and JSON shapes for the CLI's answers.
+
+Every piece of source text goes through `Text(...)`, never markup, so a name like
+`[bold red]x` or one holding escape codes prints literally.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group as Stack
+from rich.console import RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from rostertui.domain.catalogue import RULES, rule
+from rostertui.domain.model import KIND_LABELS
+from rostertui.store.queries import (
+    CodeSummary,
+    FindingDetail,
+    ImportSummary,
+    RecordDetail,
+    RecordRow,
+    RunInfo,
+)
+
+STATE_STYLE = {"good": "green", "held": "yellow", "failed": "bold red", "running": "cyan"}
+STATUS_STYLE = {
+    "imported": "green",
+    "skipped": "red",
+    "excluded": "yellow",
+    "pending": "cyan",
+    "absent": "magenta",
+}
+SUMMARY_COLUMNS = (
+    "total", "imported", "created", "updated", "removed", "skipped", "excluded", "pending",
+    "absent", "errors", "warnings",
+)  # fmt: skip
+
+
+def safe(value: object) -> Text:
+    """Source text as data: control characters shown, never interpreted."""
+    text = "" if value is None else str(value)
+    cleaned = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return Text(cleaned)
+
+
+def run_line(run: RunInfo, latest_good: int | None) -> Text:
+    line = Text()
+    line.append(f"Run {run.id} ")
+    line.append(run.state.upper(), style=STATE_STYLE.get(run.state, ""))
+    line.append(f"  as of {run.as_of}  started {run.started_at}  ")
+    line.append_text(safe(run.source))
+    if latest_good != run.id:
+        line.append(
+            f"\nLatest good run: {latest_good}" if latest_good else "\nNo good run yet",
+            style="bold",
+        )
+    if run.error:
+        line.append("\nReason: ", style="bold")
+        line.append_text(safe(run.error))
+    return line
+
+
+def status_view(
+    run: RunInfo, latest_good: int | None, imports: list[ImportSummary], codes: list[CodeSummary]
+) -> RenderableType:
+    table = Table(title="Import types", title_justify="left")
+    table.add_column("Import")
+    for column in SUMMARY_COLUMNS:
+        table.add_column(column.capitalize(), justify="right")
+    for summary in imports:
+        table.add_row(
+            KIND_LABELS.get(summary.kind, summary.kind),
+            *(f"{getattr(summary, c):,}" for c in SUMMARY_COLUMNS),
+        )
+    findings = Table(title="Findings by code", title_justify="left")
+    for column in ("Severity", "Code", "Import", "Rows", "New", "Fixed", "Title"):
+        findings.add_column(
+            column, justify="right" if column in ("Rows", "New", "Fixed") else "left"
+        )
+    for code in codes:
+        findings.add_row(
+            code.severity,
+            code.code,
+            KIND_LABELS.get(code.kind, code.kind),
+            f"{code.rows:,}",
+            f"{code.new:,}",
+            f"{code.fixed:,}",
+            rule(code.code).title if code.code in RULES else "",
+        )
+    parts: list[RenderableType] = [run_line(run, latest_good)]
+    if imports:
+        parts.append(table)
+    if codes:
+        parts.append(findings)
+    return Stack(*parts)
+
+
+def status_json(
+    run: RunInfo, latest_good: int | None, imports: list[ImportSummary], codes: list[CodeSummary]
+) -> dict[str, Any]:
+    return {
+        "run": {
+            "id": run.id,
+            "state": run.state,
+            "source": run.source,
+            "as_of": run.as_of,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "error": run.error,
+        },
+        "latest_good_run": latest_good,
+        "imports": [
+            {"kind": s.kind, "label": KIND_LABELS.get(s.kind, s.kind)}
+            | {c: getattr(s, c) for c in SUMMARY_COLUMNS if c != "total"}
+            | {"total": s.total, "unchanged": s.unchanged}
+            for s in imports
+        ],
+        "findings": [
+            {
+                "kind": c.kind,
+                "code": c.code,
+                "severity": c.severity,
+                "rows": c.rows,
+                "new": c.new,
+                "fixed": c.fixed,
+            }
+            for c in codes
+        ],
+    }
+
+
+def _finding_json(finding: FindingDetail) -> dict[str, Any]:
+    known = RULES.get(finding.code)
+    root = finding.chain[-1] if finding.chain else None
+    return {
+        "code": finding.code,
+        "severity": finding.severity,
+        "field": finding.field,
+        "message": finding.message,
+        "source_ref": finding.source_ref,
+        "title": known.title if known else "",
+        "explanation": known.explanation if known else "",
+        "fix": known.fix if known else "",
+        "owner": known.owner if known else "",
+        "root": {"kind": root.kind, "key": root.key, "code": root.code, "name": root.name}
+        if root
+        else None,
+        "chain": [
+            {"kind": s.kind, "key": s.key, "code": s.code, "name": s.name, "message": s.message}
+            for s in finding.chain
+        ],
+    }
+
+
+def row_json(row: RecordRow) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "key": row.key,
+        "name": row.name,
+        "email": row.email,
+        "school": row.school,
+        "group": row.group,
+        "status": row.status,
+        "change": row.change,
+        "appears_on": row.appears_on,
+        "source_ref": row.source_ref,
+    }
+
+
+def record_json(detail: RecordDetail) -> dict[str, Any]:
+    in_source = detail.row.status != "absent"
+    return row_json(detail.row) | {
+        "in_source": in_source,
+        "details_withheld": detail.withheld,
+        "findings": [_finding_json(f) for f in detail.findings],
+        "changes": detail.changes,
+        "fields": detail.fields,
+        "related": [row_json(r) for r in detail.related],
+        "history": [
+            {
+                "run_id": h.run_id,
+                "as_of": h.as_of,
+                "status": h.status,
+                "change": h.change,
+                "codes": list(h.codes),
+            }
+            for h in detail.history
+        ],
+    }
+
+
+def _status_text(status: str) -> Text:
+    return Text(status.upper(), style=STATUS_STYLE.get(status, ""))
+
+
+def record_view(detail: RecordDetail) -> RenderableType:
+    """The support agent's answer: in source? imported? if not, why, who fixes it, and when."""
+    row = detail.row
+    head = Text()
+    head.append(f"{KIND_LABELS.get(row.kind, row.kind)[:-1]} ")
+    head.append_text(safe(row.name or row.key))
+    if detail.withheld:
+        head.append("  (protected identity: details withheld)", style="italic")
+    head.append("\nStatus: ")
+    head.append_text(_status_text(row.status))
+    head.append(f"   Change since last good run: {row.change or 'none'}")
+    if row.appears_on:
+        head.append(f"\nWill appear on {row.appears_on}", style="cyan")
+    head.append("\nIn source: ")
+    if row.status == "absent":
+        head.append("NO — was imported in the last good run, missing from this source")
+    else:
+        head.append("yes ")
+        head.append_text(safe(row.source_ref))
+    if not detail.withheld:
+        head.append("\nId: ")
+        head.append_text(safe(row.key))
+        for label, value in (("E-mail", row.email), ("School", row.school), ("Group", row.group)):
+            if value:
+                head.append(f"   {label}: ")
+                head.append_text(safe(value))
+    parts: list[RenderableType] = [head]
+    order = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
+    for finding in sorted(detail.findings, key=lambda f: order.get(f.severity, 9)):
+        parts.append(_finding_panel(finding))
+    if detail.changes:
+        changes = Text("Changed fields: ", style="bold")
+        for name, (old, new) in detail.changes.items():
+            changes.append(f"\n  {name}: ")
+            changes.append_text(safe(old))
+            changes.append(" → ")
+            changes.append_text(safe(new))
+        parts.append(changes)
+    if detail.related:
+        parts.append(rows_table(detail.related, title="Related records"))
+    if len(detail.history) > 1:
+        history = Table(title="History", title_justify="left")
+        for column in ("Run", "As of", "Status", "Change", "Codes"):
+            history.add_column(column)
+        for h in detail.history[:10]:
+            history.add_row(str(h.run_id), h.as_of, h.status, h.change or "", " ".join(h.codes))
+        parts.append(history)
+    return Stack(*parts)
+
+
+def _finding_panel(finding: FindingDetail) -> Panel:
+    known = RULES.get(finding.code)
+    body = Text()
+    body.append_text(safe(finding.message))
+    if finding.source_ref:
+        body.append("  (")
+        body.append_text(safe(finding.source_ref))
+        body.append(")")
+    if known:
+        body.append(f"\nWhy: {known.explanation}")
+        body.append(f"\nFix ({known.owner}): {known.fix}")
+    if finding.chain:
+        body.append("\nRoot cause: ", style="bold")
+        for step in finding.chain:
+            body.append(f"\n  ← {step.kind} ")
+            body.append_text(safe(step.name or step.key))
+            body.append(f" [{step.code}] ")
+            body.append_text(safe(step.message))
+    title = Text(f"{finding.severity.upper()} {finding.code}")
+    if known:
+        title.append(f" — {known.title}")
+    return Panel(body, title=title, title_align="left", border_style=_severity_style(finding))
+
+
+def _severity_style(finding: FindingDetail) -> str:
+    return {"error": "red", "exclude": "yellow", "pending": "cyan"}.get(finding.severity, "blue")
+
+
+def rows_table(rows: list[RecordRow], title: str = "") -> Table:
+    table = Table(title=title or None, title_justify="left")
+    for column in ("Kind", "Key", "Name", "School", "Group", "Status", "Change"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.kind,
+            safe(row.key),
+            safe(row.name),
+            safe(row.school),
+            safe(row.group),
+            _status_text(row.status),
+            row.change or "",
+        )
+    return table
+
+
+def rules_table() -> Table:
+    table = Table(title="Rule catalogue", title_justify="left", show_lines=True)
+    for column in ("Code", "Entity", "Severity", "Owner", "Title / explanation / fix"):
+        table.add_column(column)
+    for entry in RULES.values():
+        table.add_row(
+            entry.code,
+            entry.entity,
+            entry.severity_text,
+            entry.owner,
+            Text(f"{entry.title}\n{entry.explanation}\nFix: {entry.fix}"),
+        )
+    return table

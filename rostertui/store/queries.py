@@ -1,0 +1,509 @@
+"""The read API that the CLI and the console share: every question a user asks, as one call.
+
+Everything is scoped to a run; pages are keyset-paged by record id so a million rows never load
+at once. Source text comes back as plain data for the caller to render literally.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from rostertui.domain.identity import normalise_civic_no
+from rostertui.store.schema import connect, keyed_hasher
+
+EXPORT_COLUMNS = (
+    "run_id", "kind", "key", "name", "email", "school", "group", "status", "change", "code",
+    "severity", "message", "root_kind", "root_key", "root_code", "source_ref", "appears_on",
+)  # fmt: skip
+_SEVERITY_ORDER = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
+
+
+class QueryError(Exception):
+    """A question that cannot be answered as asked (no such run, no runs yet)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    id: int
+    state: str
+    source: str
+    format: str
+    as_of: str
+    started_at: str
+    finished_at: str | None
+    error: str | None
+    previous_run: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    kind: str
+    total: int
+    imported: int
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+    skipped: int
+    excluded: int
+    pending: int
+    absent: int
+    errors: int
+    warnings: int
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSummary:
+    kind: str
+    code: str
+    severity: str
+    rows: int
+    new: int
+    fixed: int
+
+
+@dataclass(frozen=True, slots=True)
+class RootCause:
+    kind: str | None
+    key: str | None
+    code: str | None
+    name: str
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    id: int
+    kind: str
+    key: str
+    name: str
+    email: str
+    school: str
+    group: str
+    status: str
+    change: str | None
+    appears_on: str | None
+    source_ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainStep:
+    kind: str
+    key: str
+    code: str
+    name: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class FindingDetail:
+    code: str
+    severity: str
+    field: str | None
+    message: str
+    source_ref: str
+    chain: tuple[ChainStep, ...]  # from the immediate cause to the ultimate root
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    run_id: int
+    as_of: str
+    state: str
+    status: str
+    change: str | None
+    codes: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class RecordDetail:
+    run: RunInfo
+    row: RecordRow
+    fields: dict[str, str]
+    changes: dict[str, list[str]]
+    findings: list[FindingDetail]
+    raw: dict[str, str] | None
+    related: list[RecordRow] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+
+    @property
+    def withheld(self) -> bool:
+        return self.row.key.startswith("protected:")
+
+
+_ROW_COLUMNS = "id, kind, key, name, email, school, grp, status, change, appears_on, source_ref"
+
+
+def _record_row(values: tuple) -> RecordRow:
+    return RecordRow(*values)
+
+
+class Queries:
+    """One database's answers. Open with `Queries.open(path)`."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    @classmethod
+    def open(cls, path: Path) -> Queries:
+        return cls(connect(path))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _all(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        return self.db.execute(sql, list(params)).fetchall()
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def runs(self, limit: int = 60) -> list[RunInfo]:
+        return [
+            RunInfo(*row)
+            for row in self._all(
+                "SELECT id, state, source, format, as_of, started_at, finished_at, error, "
+                "previous_run FROM runs ORDER BY id DESC LIMIT ?",
+                [limit],
+            )
+        ]
+
+    def run(self, run_id: int) -> RunInfo:
+        rows = self._all(
+            "SELECT id, state, source, format, as_of, started_at, finished_at, error, "
+            "previous_run FROM runs WHERE id = ?",
+            [run_id],
+        )
+        if not rows:
+            known = self._all("SELECT min(id), max(id) FROM runs")[0]
+            span = f"runs are {known[0]}–{known[1]}" if known[0] else "there are no runs yet"
+            raise QueryError(f"no run {run_id} in this database ({span})")
+        return RunInfo(*rows[0])
+
+    def latest_run(self) -> RunInfo:
+        """The latest run of any state: a failed or held night must be seen."""
+        rows = self._all("SELECT max(id) FROM runs")
+        if rows[0][0] is None:
+            raise QueryError("no runs yet: run `rostertui sync SOURCE` or `rostertui demo`")
+        return self.run(rows[0][0])
+
+    def latest_good_run_id(self) -> int | None:
+        return self._all("SELECT max(id) FROM runs WHERE state = 'good'")[0][0]
+
+    def run_with_records(self, run_id: int | None = None) -> RunInfo:
+        """`why` and `export` answer from the latest run that has records (good or held)."""
+        if run_id is not None:
+            return self.run(run_id)
+        rows = self._all("SELECT max(id) FROM runs WHERE state IN ('good', 'held')")
+        if rows[0][0] is None:
+            raise QueryError("no run with records yet: run `rostertui sync SOURCE` first")
+        return self.run(rows[0][0])
+
+    def run_findings(self, run_id: int) -> list[tuple[str, str, str, str, str]]:
+        """Run- and file-level findings: (kind, key, code, message, source_ref)."""
+        return self._all(
+            "SELECT kind, key, code, message, source_ref FROM findings "
+            "WHERE run_id = ? AND record_id IS NULL ORDER BY id",
+            [run_id],
+        )
+
+    # -- summaries --------------------------------------------------------------------------
+
+    def imports(self, run_id: int) -> list[ImportSummary]:
+        return [
+            ImportSummary(*row[1:])
+            for row in self._all(
+                "SELECT * FROM imports WHERE run_id = ? ORDER BY CASE kind WHEN 'school' THEN 0 "
+                "WHEN 'person' THEN 1 WHEN 'group' THEN 2 ELSE 3 END",
+                [run_id],
+            )
+        ]
+
+    def findings_by_code(self, run_id: int, kind: str | None = None) -> list[CodeSummary]:
+        """Rows affected per code, with how many are new since, and fixed since, the last run."""
+        previous = self.run(run_id).previous_run
+        kind_filter = "AND f.kind = ?" if kind else ""
+        params = [run_id, *([kind] if kind else [])]
+        rows = self._all(
+            f"""
+            SELECT f.kind, f.code, f.severity, count(*),
+                   sum(NOT EXISTS (SELECT 1 FROM findings p WHERE p.run_id = ? AND
+                       p.code = f.code AND p.kind = f.kind AND p.key = f.key))
+            FROM findings f WHERE f.run_id = ? {kind_filter}
+            GROUP BY f.kind, f.code, f.severity
+            """,
+            [previous if previous is not None else -1, *params],
+        )
+        fixed = dict(
+            ((k, c), n)
+            for k, c, n in self._all(
+                """
+                SELECT p.kind, p.code, count(*) FROM findings p
+                WHERE p.run_id = ? AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.run_id = ?
+                      AND f.code = p.code AND f.kind = p.kind AND f.key = p.key)
+                GROUP BY p.kind, p.code
+                """,
+                [previous if previous is not None else -1, run_id],
+            )
+        )
+        summaries = [
+            CodeSummary(k, c, s, n, new if previous is not None else 0, fixed.get((k, c), 0))
+            for k, c, s, n, new in rows
+        ]
+        summaries.sort(key=lambda s: (_SEVERITY_ORDER.get(s.severity, 9), -s.rows, s.code))
+        return summaries
+
+    def root_causes(self, run_id: int, code: str, kind: str | None = None) -> list[RootCause]:
+        """ "412 memberships ← 1 cause: group 9B not exported": rows of a code by ultimate root."""
+        kind_filter = "AND f.kind = ?" if kind else ""
+        rows = self._all(
+            f"""
+            SELECT f.root_kind, f.root_key, f.root_code, count(*),
+                   (SELECT r.name FROM records r WHERE r.run_id = f.run_id
+                      AND r.kind = f.root_kind AND r.key = f.root_key)
+            FROM findings f WHERE f.run_id = ? AND f.code = ? {kind_filter}
+            GROUP BY f.root_kind, f.root_key, f.root_code ORDER BY count(*) DESC LIMIT 50
+            """,
+            [run_id, code, *([kind] if kind else [])],
+        )
+        return [RootCause(k, key, c, name or "", n) for k, key, c, n, name in rows]
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def rows(
+        self,
+        run_id: int,
+        *,
+        kind: str | None = None,
+        code: str | None = None,
+        status: str | None = None,
+        text: str = "",
+        after_id: int = 0,
+        limit: int = 200,
+    ) -> list[RecordRow]:
+        """One keyset page of records, filtered; `after_id` is the last id of the page before."""
+        where = ["r.run_id = ?", "r.id > ?"]
+        params: list = [run_id, after_id]
+        if kind:
+            where.append("r.kind = ?")
+            params.append(kind)
+        if status:
+            where.append("r.status = ?")
+            params.append(status)
+        if code:
+            where.append(
+                "r.id IN (SELECT record_id FROM findings WHERE run_id = ? AND code = ?"
+                + (" AND kind = ?" if kind else "")
+                + ")"
+            )
+            params += [run_id, code, *([kind] if kind else [])]
+        if text:
+            where.append("(r.key LIKE ? OR r.name LIKE ? OR r.email LIKE ? OR r.grp LIKE ?)")
+            params += [f"%{text}%"] * 4
+        sql = (
+            f"SELECT {_ROW_COLUMNS.replace('grp', 'r.grp').replace('id,', 'r.id,', 1)} "
+            f"FROM records r WHERE {' AND '.join(where)} ORDER BY r.id LIMIT ?"
+        )
+        return [_record_row(row) for row in self._all(sql, [*params, limit])]
+
+    # -- one record -------------------------------------------------------------------------
+
+    def record(self, run_id: int, kind: str, key: str) -> RecordDetail | None:
+        rows = self._all(
+            f"SELECT {_ROW_COLUMNS}, fields, changes, raw, source_file FROM records "
+            "WHERE run_id = ? AND kind = ? AND key = ?",
+            [run_id, kind, key],
+        )
+        if not rows:
+            return None
+        *head, fields, changes, raw, source_file = rows[0]
+        row = _record_row(tuple(head))
+        return RecordDetail(
+            run=self.run(run_id),
+            row=row,
+            fields=json.loads(fields or "{}"),
+            changes=json.loads(changes or "{}"),
+            findings=self._findings_of(row.id),
+            raw=self._raw(run_id, source_file, raw),
+            related=self._related(run_id, row),
+            history=self.history(kind, key),
+        )
+
+    def _findings_of(self, record_id: int) -> list[FindingDetail]:
+        details = []
+        for code, severity, fld, message, ref, ck, ckey, ccode, run_id in self._all(
+            "SELECT code, severity, field, message, source_ref, cause_kind, cause_key, "
+            "cause_code, run_id FROM findings WHERE record_id = ? ORDER BY id",
+            [record_id],
+        ):
+            details.append(
+                FindingDetail(
+                    code, severity, fld, message, ref, self._chain(run_id, ck, ckey, ccode)
+                )
+            )
+        return details
+
+    def _chain(self, run_id: int, kind, key, code) -> tuple[ChainStep, ...]:
+        steps: list[ChainStep] = []
+        while kind and len(steps) < 10:
+            found = self._all(
+                "SELECT r.name, f.message, f.cause_kind, f.cause_key, f.cause_code "
+                "FROM findings f JOIN records r ON r.id = f.record_id "
+                "WHERE f.run_id = ? AND f.kind = ? AND f.key = ? AND f.code = ? LIMIT 1",
+                [run_id, kind, key, code],
+            )
+            if not found:
+                steps.append(ChainStep(kind, key, code, "", ""))
+                break
+            name, message, next_kind, next_key, next_code = found[0]
+            steps.append(ChainStep(kind, key, code, name, message))
+            kind, key, code = next_kind, next_key, next_code
+        return tuple(steps)
+
+    def _raw(self, run_id: int, source_file: str | None, raw: str | None) -> dict[str, str] | None:
+        if raw is None:
+            return None
+        values = json.loads(raw)
+        header_rows = self._all(
+            "SELECT header FROM source_headers WHERE run_id = ? AND file = ?",
+            [run_id, source_file],
+        )
+        header = json.loads(header_rows[0][0]) if header_rows else []
+        names = header + [f"column {n}" for n in range(len(header) + 1, len(values) + 1)]
+        return dict(zip(names, values, strict=False))
+
+    def _related(self, run_id: int, row: RecordRow) -> list[RecordRow]:
+        """The records one step away: a person's memberships, a group's school and members …"""
+        sql = f"SELECT {_ROW_COLUMNS} FROM records WHERE run_id = ? AND "
+        if row.kind == "person":
+            return [
+                _record_row(r)
+                for r in self._all(sql + "person_key = ? LIMIT 200", [run_id, row.key])
+            ]
+        if row.kind == "group":
+            return [
+                _record_row(r)
+                for r in self._all(sql + "group_key = ? LIMIT 200", [run_id, row.key])
+            ]
+        if row.kind == "membership":
+            fields = self._all("SELECT person_key, group_key FROM records WHERE id = ?", [row.id])
+            person, group = fields[0]
+            return [
+                _record_row(r)
+                for r in self._all(
+                    sql + "((kind = 'person' AND key = ?) OR (kind = 'group' AND key = ?))",
+                    [run_id, person, group],
+                )
+            ]
+        return [
+            _record_row(r)
+            for r in self._all(
+                sql + "kind = 'group' AND json_extract(fields, '$.school') = ? LIMIT 200",
+                [run_id, row.key],
+            )
+        ]
+
+    def history(self, kind: str, key: str) -> list[HistoryEntry]:
+        rows = self._all(
+            """
+            SELECT r.run_id, runs.as_of, runs.state, r.status, r.change,
+                   (SELECT group_concat(code, ' ') FROM findings f WHERE f.record_id = r.id)
+            FROM records r JOIN runs ON runs.id = r.run_id
+            WHERE r.kind = ? AND r.key = ? ORDER BY r.run_id DESC LIMIT 60
+            """,
+            [kind, key],
+        )
+        return [
+            HistoryEntry(rid, as_of, state, status, change, tuple((codes or "").split()))
+            for rid, as_of, state, status, change, codes in rows
+        ]
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search(self, run_id: int, query: str, limit: int = 20) -> list[RecordRow]:
+        """Id, e-mail, personnummer or name; exact answers first, then name matches."""
+        query = query.strip()
+        if not query:
+            return []
+        found: dict[int, RecordRow] = {}
+        exact = self._all(
+            f"SELECT {_ROW_COLUMNS} FROM records WHERE run_id = ? AND kind != 'membership' "
+            "AND key = ?",
+            [run_id, query],
+        )
+        civic = normalise_civic_no(query) if re.fullmatch(r"[\d\s+-]{10,15}", query) else None
+        if civic:
+            exact += self._all(
+                f"SELECT {_ROW_COLUMNS} FROM records WHERE civic_hash = ? AND run_id = ?",
+                [keyed_hasher(self.db)(civic), run_id],
+            )
+        for row in exact:
+            found.setdefault(row[0], _record_row(row))
+        tokens = re.findall(r"\w+", query.lower())
+        if tokens:
+            match = " AND ".join(f'"{token}"*' for token in tokens)
+            for row in self._all(
+                f"SELECT {', '.join('r.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
+                "FROM records_fts JOIN records r ON r.id = records_fts.rowid "
+                "WHERE records_fts MATCH ? AND r.run_id = ? "
+                "ORDER BY CASE r.kind WHEN 'person' THEN 0 WHEN 'group' THEN 1 ELSE 2 END, "
+                "r.name LIMIT ?",
+                [match, run_id, limit],
+            ):
+                found.setdefault(row[0], _record_row(row))
+        if "@" in query:
+            exact_mail = [r for r in found.values() if r.email.lower() == query.lower()]
+            if exact_mail:
+                return exact_mail
+        return list(found.values())[:limit]
+
+    # -- export -----------------------------------------------------------------------------
+
+    def export_rows(
+        self,
+        run_id: int,
+        *,
+        kind: str | None = None,
+        code: str | None = None,
+        status: str | None = None,
+    ) -> Iterator[dict[str, str]]:
+        """One row per finding (a record without findings: one row, empty code), per contract."""
+        where, params = ["r.run_id = ?"], [run_id]
+        for column, value in (("r.kind", kind), ("r.status", status)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        finding_filter = "AND f.code = ?" if code else ""
+        join = "JOIN" if code else "LEFT JOIN"
+        sql = f"""
+            SELECT r.run_id, r.kind, r.key, r.name, r.email, r.school, r.grp, r.status,
+                   r.change, f.code, f.severity, f.message, f.root_kind, f.root_key, f.root_code,
+                   coalesce(f.source_ref, r.source_ref), r.appears_on
+            FROM records r {join} findings f ON f.record_id = r.id {finding_filter}
+            WHERE {" AND ".join(where)} ORDER BY r.id, f.id
+        """
+        params = ([code] if code else []) + params
+        cursor = self.db.execute(sql, params)
+        for values in cursor:
+            yield {
+                c: "" if v is None else str(v) for c, v in zip(EXPORT_COLUMNS, values, strict=True)
+            }
+        if kind in (None, "run", "file") and status is None:
+            for values in self._all(
+                "SELECT run_id, kind, key, code, severity, message, source_ref FROM findings "
+                "WHERE run_id = ? AND record_id IS NULL" + (" AND code = ?" if code else ""),
+                [run_id, *([code] if code else [])],
+            ):
+                rid, fkind, key, fcode, severity, message, ref = values
+                if kind and fkind != kind:
+                    continue
+                row = dict.fromkeys(EXPORT_COLUMNS, "")
+                row.update(
+                    run_id=str(rid), kind=fkind, key=key, code=fcode, severity=severity,
+                    message=message, source_ref=ref or "",
+                )  # fmt: skip
+                yield row
