@@ -52,7 +52,7 @@ def db_path(option: Path | None) -> Path:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(render.safe(f"rostertui: {message}"))
+    err.print(render.safe(f"rostertui: {message}"), soft_wrap=True)
     return typer.Exit(code)
 
 

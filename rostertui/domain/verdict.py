@@ -43,9 +43,13 @@ class Verdict:
     appears_on: date | None = None
 
     def decide(self) -> None:
-        """Exclusion beats a fault (left out on purpose), a fault beats waiting."""
+        """Exclusion beats a fault (left out on purpose), a fault beats waiting.
+
+        Except a row the source garbled: an exclusion read from unreadable data can't be trusted.
+        """
         severities = {f.severity for f in self.findings}
-        if "exclude" in severities:
+        unreadable = any(f.code == "SOURCE_ROW_MALFORMED" for f in self.findings)
+        if "exclude" in severities and not unreadable:
             self.status = "excluded"
         elif "error" in severities:
             self.status = "skipped"

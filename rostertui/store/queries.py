@@ -157,6 +157,12 @@ class Queries:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> Queries:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _all(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         return self.db.execute(sql, list(params)).fetchall()
 
