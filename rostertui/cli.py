@@ -165,7 +165,7 @@ def status(
         if as_json:
             out.print_json(json.dumps(render.status_json(info, good, imports, codes)))
         else:
-            out.print(render.status_view(info, good, imports, codes))
+            out.print(render.status_view(info, good, imports, codes, out.width))
     worst = {c.severity for c in codes}
     if info.state == "failed" and fail_on:
         raise typer.Exit(1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Group as Stack
 from rich.console import RenderableType
 from rich.panel import Panel
@@ -64,22 +65,33 @@ def run_line(run: RunInfo, latest_good: int | None) -> Text:
 
 
 def status_view(
-    run: RunInfo, latest_good: int | None, imports: list[ImportSummary], codes: list[CodeSummary]
+    run: RunInfo,
+    latest_good: int | None,
+    imports: list[ImportSummary],
+    codes: list[CodeSummary],
+    width: int = 80,
 ) -> RenderableType:
-    table = Table(title="Import types", title_justify="left")
-    table.add_column("Import")
-    for column in SUMMARY_COLUMNS:
-        table.add_column(column.capitalize(), justify="right")
+    """Import types as columns (they are few) so the table fits an 80-column terminal; the
+    findings' titles only where there is room for them beside the numbers."""
+    table = Table(title="Import types", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("")
     for summary in imports:
+        table.add_column(KIND_LABELS.get(summary.kind, summary.kind), justify="right")
+    for column in SUMMARY_COLUMNS:
         table.add_row(
-            KIND_LABELS.get(summary.kind, summary.kind),
-            *(f"{getattr(summary, c):,}" for c in SUMMARY_COLUMNS),
+            "rows" if column == "total" else column,
+            *(f"{getattr(summary, column):,}" for summary in imports),
         )
-    findings = Table(title="Findings by code", title_justify="left")
-    for column in ("Severity", "Code", "Import", "Rows", "New", "Fixed", "Title"):
-        findings.add_column(
-            column, justify="right" if column in ("Rows", "New", "Fixed") else "left"
-        )
+    findings = Table(title="Findings by code", title_justify="left", box=box.SIMPLE_HEAD)
+    width = max((len(c.code) for c in codes), default=4)
+    findings.add_column("Severity", no_wrap=True, min_width=8)
+    findings.add_column("Code", no_wrap=True, min_width=width)
+    findings.add_column("Import", no_wrap=True, min_width=11)
+    for column in ("Rows", "New", "Fixed"):
+        findings.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+    with_titles = width >= 100
+    if with_titles:
+        findings.add_column("Title", overflow="ellipsis", no_wrap=True, ratio=1)
     for code in codes:
         findings.add_row(
             code.severity,
@@ -88,7 +100,7 @@ def status_view(
             f"{code.rows:,}",
             f"{code.new:,}",
             f"{code.fixed:,}",
-            rule(code.code).title if code.code in RULES else "",
+            *([rule(code.code).title if code.code in RULES else ""] if with_titles else []),
         )
     parts: list[RenderableType] = [run_line(run, latest_good)]
     if imports:
@@ -173,6 +185,7 @@ def row_json(row: RecordRow) -> dict[str, Any]:
 def record_json(detail: RecordDetail) -> dict[str, Any]:
     in_source = detail.row.status != "absent"
     return row_json(detail.row) | {
+        "answer": answer(detail),
         "in_source": in_source,
         "details_withheld": detail.withheld,
         "findings": [_finding_json(f) for f in detail.findings],
@@ -196,6 +209,35 @@ def _status_text(status: str) -> Text:
     return Text(status.upper(), style=STATUS_STYLE.get(status, ""))
 
 
+_DECIDING = {"skipped": "error", "excluded": "exclude", "pending": "pending"}
+
+
+def answer(detail: RecordDetail) -> str:
+    """The one sentence a support agent reads first: imported or not, why, who fixes it, when."""
+    row = detail.row
+    if row.status == "absent":
+        return "Not in this source at all; it was imported in the last good run, so it is removed."
+    if row.status == "imported":
+        warnings = sum(1 for f in detail.findings if f.severity == "warning")
+        return "Imported" + (f", with {warnings} warning(s)." if warnings else ".")
+    wanted = _DECIDING.get(row.status)
+    deciding = next((f for f in detail.findings if f.severity == wanted), None)
+    if deciding is None:
+        return f"Not imported ({row.status})."
+    root = deciding.chain[-1] if deciding.chain else None
+    root_code = root.code if root else deciding.code
+    owner = RULES[root_code].owner if root_code in RULES else ""
+    text = f"Not imported ({row.status}): {deciding.code}"
+    if root:
+        title = RULES[root.code].title if root.code in RULES else root.code
+        text += f", because of {root.kind} {root.name or root.key}: {title} ({root.code})"
+    if owner and owner != "—":
+        text += f". Fix owner: {owner}"
+    if row.appears_on:
+        text += f". Will appear on {row.appears_on}"
+    return text + "."
+
+
 def record_view(detail: RecordDetail) -> RenderableType:
     """The support agent's answer: in source? imported? if not, why, who fixes it, and when."""
     row = detail.row
@@ -204,6 +246,9 @@ def record_view(detail: RecordDetail) -> RenderableType:
     head.append_text(safe(row.name or row.key))
     if detail.withheld:
         head.append("  (protected identity: details withheld)", style="italic")
+    head.append("\n")
+    head.append_text(safe(answer(detail)))
+    head.stylize("bold", len(head) - len(answer(detail)), len(head))
     head.append("\nStatus: ")
     head.append_text(_status_text(row.status))
     head.append(f"   Change since last good run: {row.change or 'none'}")
@@ -275,16 +320,16 @@ def _severity_style(finding: FindingDetail) -> str:
 
 
 def rows_table(rows: list[RecordRow], title: str = "") -> Table:
-    table = Table(title=title or None, title_justify="left")
-    for column in ("Kind", "Key", "Name", "School", "Group", "Status", "Change"):
-        table.add_column(column)
+    """A membership is shown by its group: the person is the one being asked about."""
+    table = Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("Kind", "Key", "Name / group", "School", "Status", "Change"):
+        table.add_column(column, no_wrap=column in ("Status", "Change"))
     for row in rows:
         table.add_row(
             row.kind,
             safe(row.key),
-            safe(row.name),
+            safe(row.group if row.kind == "membership" else row.name),
             safe(row.school),
-            safe(row.group),
             _status_text(row.status),
             row.change or "",
         )

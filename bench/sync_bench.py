@@ -1,0 +1,116 @@
+"""Sync throughput against a raw baseline, in one run.
+
+    uv run python bench/sync_bench.py [--people 100000] [--memberships 10]
+
+Writes the demo municipality as a OneRoster bundle with N persons (~10 memberships each), then,
+each in its own process so peak RSS is its own:
+  * baseline: parse every CSV with the csv module and insert the same rows with executemany in
+    one transaction (no rules, no indexes);
+  * sync: `rostertui sync` end to end (read, judge, diff, store with indexes and search).
+Prints both times, the ratio, rows/s and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+AS_OF = date(2026, 11, 22)
+
+
+def baseline(folder: Path, db: Path) -> int:
+    conn = sqlite3.connect(db)
+    rows_written = 0
+    with conn:
+        for path in sorted(folder.glob("*.csv")):
+            with path.open(encoding="utf-8", newline="") as handle:
+                reader = csv.reader(handle)
+                header = next(reader)
+                table = path.stem.replace(".", "_")
+                columns = ", ".join(f'"{c}"' for c in header)
+                conn.execute(f'CREATE TABLE "{table}" ({columns})')
+                marks = ", ".join("?" for _ in header)
+                rows = list(reader)
+                conn.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows)
+                rows_written += len(rows)
+    conn.close()
+    return rows_written
+
+
+def child(mode: str, folder: Path, db: Path) -> None:
+    """Runs in its own process: time one side and report JSON on stdout."""
+    started = time.perf_counter()
+    if mode == "baseline":
+        rows = baseline(folder, db)
+    else:
+        from rostertui.sync import sync
+
+        result = sync(db, str(folder), policy_path=folder / "policy.toml", as_of=AS_OF)
+        assert result.state == "good", result
+        rows = sum(1 for p in folder.glob("*.csv") for _ in p.open()) - len(
+            list(folder.glob("*.csv"))
+        )
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak_mb}))
+
+
+def measure(mode: str, folder: Path, db: Path) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(folder), str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--memberships", type=int, default=10)
+    parser.add_argument(
+        "--child", nargs=3, metavar=("MODE", "FOLDER", "DB"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.child:
+        mode, folder, db = args.child
+        child(mode, Path(folder), Path(db))
+        return
+    from rostertui.demo import write_demo_bundle
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "bundle"
+        started = time.perf_counter()
+        write_demo_bundle(
+            folder, as_of=AS_OF, people=args.people, memberships_per_person=args.memberships
+        )
+        print(f"bundle: {args.people:,} persons written in {time.perf_counter() - started:.1f} s")
+        base = measure("baseline", folder, Path(scratch) / "baseline.db")
+        synced = measure("sync", folder, Path(scratch) / "sync.db")
+        size_mb = (Path(scratch) / "sync.db").stat().st_size / 1e6
+    rows = base["rows"]
+    print(f"rows in the bundle:   {rows:,}")
+    print(
+        f"baseline (csv + executemany): {base['seconds']:.2f} s  "
+        f"{rows / base['seconds']:,.0f} rows/s  peak RSS {base['peak_mb']:.0f} MB"
+    )
+    print(
+        f"rostertui sync:               {synced['seconds']:.2f} s  "
+        f"{rows / synced['seconds']:,.0f} rows/s  peak RSS {synced['peak_mb']:.0f} MB"
+    )
+    print(f"ratio sync / baseline: {synced['seconds'] / base['seconds']:.2f}x")
+    print(f"database size after one night: {size_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
