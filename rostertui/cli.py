@@ -282,7 +282,7 @@ def demo(
         typer.Option("--db", help="Demo database (default: rostertui-demo.db here; replaced)."),
     ] = None,
     nights: Annotated[int, typer.Option("--nights", min=1, max=90)] = 1,
-    people: Annotated[int, typer.Option("--people", min=50, max=1_000_000)] = 2000,
+    people: Annotated[int, typer.Option("--people", min=500, max=1_000_000)] = 2000,
     no_open: Annotated[bool, typer.Option("--no-open", help="Build it, don't open it.")] = False,
 ) -> None:
     """Build the Sjöstad demo municipality, sync it night by night, and show the status."""

@@ -20,6 +20,7 @@ ADDED_CODES = (
     "PERSON_SCHOOL_NOT_IMPORTED",
     "GROUP_INACTIVE",
     "MEMBERSHIP_INACTIVE",
+    "POLICY_INVALID",
 )
 ENTITIES = {"run", "file", "any", "school", "person", "group", "membership"}
 OWNERS = {"registry", "policy", "platform", "—"}
@@ -110,6 +111,7 @@ def test_cascades_have_no_owner_of_their_own() -> None:
         ("PERSON_SCHOOL_NOT_IMPORTED", "person", Severity.CASCADE, "—"),
         ("GROUP_INACTIVE", "group", Severity.EXCLUDE, "registry"),
         ("MEMBERSHIP_INACTIVE", "membership", Severity.EXCLUDE, "registry"),
+        ("POLICY_INVALID", "run", Severity.RUN, "policy"),
     ],
 )
 def test_added_rules(code: str, entity: str, severity: Severity, owner: str) -> None:
