@@ -339,7 +339,7 @@ def rows_table(rows: list[RecordRow], title: str = "") -> Table:
 def rules_table() -> Table:
     table = Table(title="Rule catalogue", title_justify="left", show_lines=True)
     for column in ("Code", "Entity", "Severity", "Owner", "Title / explanation / fix"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column == "Code")
     for entry in RULES.values():
         table.add_row(
             entry.code,

@@ -6,112 +6,128 @@ they are defined once, here. Civic numbers only ever appear masked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from rostertui.domain.identity import mask_civic_no
 from rostertui.domain.model import Group, Membership, Person, School
 from rostertui.domain.verdict import Evaluation, Verdict
 
+FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "school": ("id", "name", "code", "parent", "start", "end"),
+    "person": (
+        *("id", "given_name", "family_name", "email", "role", "school", "start", "end"),
+        *("civic_no", "active"),
+    ),
+    "group": ("id", "name", "type", "school", "start", "end", "school_year", "export_flag"),
+    "membership": ("id", "person", "group", "role", "start", "end"),
+}
+"""The canonical fields of each kind, in the order the record screen shows them."""
 
-@dataclass(slots=True, frozen=True)
-class Display:
-    name: str
-    email: str
-    school: str
-    group: str
-    person_key: str | None = None
-    group_key: str | None = None
+Display = tuple[str, str, str, str, str | None, str | None]
+"""name, e-mail, school name, group name, person key, group key — the row a person scans."""
+
+
+_ISO: dict[date | None, str] = {None: ""}
 
 
 def _iso(value: date | None) -> str:
-    return value.isoformat() if value else ""
+    """Dates repeat across a million memberships: format each one once."""
+    try:
+        return _ISO[value]
+    except KeyError:
+        text = _ISO[value] = value.isoformat()  # type: ignore[union-attr]
+        return text
 
 
 class Describer:
-    """Looks up the names a record's ids point at, for one evaluation."""
+    """Looks up the names a record's ids point at, once per evaluation, for every row."""
 
     def __init__(self, evaluation: Evaluation) -> None:
-        self.evaluation = evaluation
         self.school_names = {
             v.key: v.record.name for v in evaluation.schools if v.record is not None
         }
-        self.groups = {v.key: v.record for v in evaluation.groups}
-        self.persons = {v.key: v.record for v in evaluation.persons if v.record is not None}
+        self.groups: dict[str, tuple[str, str]] = {
+            v.key: (v.record.name, self.school_names.get(v.record.school_id, ""))
+            for v in evaluation.groups
+            if isinstance(v.record, Group)
+        }
+        self.persons: dict[str, tuple[str, str]] = {
+            v.key: (v.record.name, v.record.email)
+            for v in evaluation.persons
+            if isinstance(v.record, Person)
+        }
 
     def display(self, verdict: Verdict) -> Display:
         record = verdict.record
         if record is None:
-            return Display("", "", "", "")
-        if isinstance(record, School):
-            return Display(record.name, "", record.name, "")
-        if isinstance(record, Person):
+            return ("", "", "", "", None, None)
+        kind = verdict.kind
+        if kind == "membership":
+            name, email = self.persons.get(record.person_id, ("", ""))  # type: ignore[union-attr]
+            group, school = self.groups.get(record.group_id, ("", ""))  # type: ignore[union-attr]
+            return (name, email, school, group, record.person_id, record.group_id)  # type: ignore[union-attr]
+        if kind == "person":
+            names = self.school_names
             schools = ", ".join(
                 dict.fromkeys(
-                    self.school_names[p.school_id]
+                    names[p.school_id]
                     for p in record.placements
-                    if p.school_id in self.school_names
+                    if p.school_id in names  # type: ignore[union-attr]
                 )
             )
-            return Display(record.name, record.email, schools, "")
-        if isinstance(record, Group):
-            return Display(record.name, "", self.school_names.get(record.school_id, ""), "")
-        assert isinstance(record, Membership)
-        person = self.persons.get(record.person_id)
-        group = self.groups.get(record.group_id)
-        return Display(
-            person.name if isinstance(person, Person) else "",
-            person.email if isinstance(person, Person) else "",
-            self.school_names.get(group.school_id, "") if isinstance(group, Group) else "",
-            group.name if isinstance(group, Group) else "",
-            record.person_id,
-            record.group_id,
-        )
+            return (record.name, record.email, schools, "", None, None)  # type: ignore[union-attr]
+        if kind == "group":
+            return (record.name, "", self.school_names.get(record.school_id, ""), "", None, None)  # type: ignore[union-attr]
+        return (record.name, "", record.name, "", None, None)  # type: ignore[union-attr]
 
 
-def fields_of(verdict: Verdict) -> dict[str, str]:
-    """The canonical fields, as strings, in the order the record screen shows them."""
+def field_values(verdict: Verdict) -> tuple[str, ...]:
+    """The canonical fields as strings, in FIELD_NAMES order; the diff compares exactly these.
+
+    Civic numbers only ever appear masked.
+    """
     record = verdict.record
     if record is None:
-        return {}
-    if isinstance(record, School):
-        return {
-            "id": record.id,
-            "name": record.name,
-            "code": record.code,
-            "parent": record.parent,
-            "start": _iso(record.start),
-            "end": _iso(record.end),
-        }
+        return ()
+    if isinstance(record, Membership):
+        return (
+            record.id,
+            record.person_id,
+            record.group_id,
+            record.role,
+            _iso(record.start),
+            _iso(record.end),
+        )
     if isinstance(record, Person):
-        return {
-            "id": record.id,
-            "given_name": record.given_name,
-            "family_name": record.family_name,
-            "email": record.email,
-            "role": record.role,
-            "school": ", ".join(p.school_id for p in record.placements),
-            "start": ", ".join(_iso(p.start) for p in record.placements if p.start),
-            "end": ", ".join(_iso(p.end) for p in record.placements if p.end),
-            "civic_no": mask_civic_no(record.civic_no) if record.civic_no else "",
-            "active": "no: " + record.inactive_reason if record.inactive_reason else "yes",
-        }
+        return (
+            record.id,
+            record.given_name,
+            record.family_name,
+            record.email,
+            record.role,
+            ", ".join(p.school_id for p in record.placements),
+            ", ".join(_iso(p.start) for p in record.placements if p.start),
+            ", ".join(_iso(p.end) for p in record.placements if p.end),
+            mask_civic_no(record.civic_no) if record.civic_no else "",
+            "no: " + record.inactive_reason if record.inactive_reason else "yes",
+        )
     if isinstance(record, Group):
-        return {
-            "id": record.id,
-            "name": record.name,
-            "type": record.type,
-            "school": record.school_id,
-            "start": _iso(record.start),
-            "end": _iso(record.end),
-            "school_year": record.school_year,
-            "export_flag": record.export_flag if record.export_flag is not None else "",
-        }
-    return {
-        "id": record.id,
-        "person": record.person_id,
-        "group": record.group_id,
-        "role": record.role,
-        "start": _iso(record.start),
-        "end": _iso(record.end),
-    }
+        return (
+            record.id,
+            record.name,
+            record.type,
+            record.school_id,
+            _iso(record.start),
+            _iso(record.end),
+            record.school_year,
+            record.export_flag if record.export_flag is not None else "",
+        )
+    assert isinstance(record, School)
+    return (
+        record.id,
+        record.name,
+        record.code,
+        record.parent,
+        _iso(record.start),
+        _iso(record.end),
+    )

@@ -40,6 +40,7 @@ class _Evaluator:
         self.persons: dict[str, Verdict] = {}
         self.protected_ids: set[str] = set()
         self.memberships_of: dict[str, list[Membership]] = defaultdict(list)
+        self.read_by_start: dict[date | None, bool] = {None: True}
 
     def run(self) -> Evaluation:
         roster = self.roster
@@ -48,9 +49,10 @@ class _Evaluator:
         for membership in roster.memberships:
             self.memberships_of[membership.person_id].append(membership)
         persons = self._persons()
+        memberships_by_id: dict[str, Verdict] = {}
         memberships = [
             self._membership(v)
-            for v in self._keyed("membership", roster.memberships, {})
+            for v in self._keyed("membership", roster.memberships, memberships_by_id)
             if v.record.person_id not in self.protected_ids  # type: ignore[union-attr]
         ]
         self._group_warnings(memberships)
@@ -65,18 +67,18 @@ class _Evaluator:
 
     def _keyed(self, kind: str, records: Iterable, first: dict[str, Verdict]) -> list[Verdict]:
         """A verdict per record; repeats of an id become `<id>#2` … and are skipped."""
-        seen: dict[str, int] = {}
+        repeats: dict[str, int] = {}
         verdicts = []
         for record in records:
-            count = seen.get(record.id, 0) + 1
-            seen[record.id] = count
-            verdict = Verdict(kind, record.id if count == 1 else f"{record.id}#{count}", record)
-            if count == 1:
-                first[record.id] = verdict
+            original = first.get(record.id)
+            if original is None:
+                verdict = first[record.id] = Verdict(kind, record.id, record)
             else:
-                original = first[record.id].record
+                count = repeats[record.id] = repeats.get(record.id, 1) + 1
+                verdict = Verdict(kind, f"{record.id}#{count}", record)
+                original = original.record
                 where = original.raw.ref if original.raw else "an earlier row"
-                verdict.findings.append(
+                verdict.add(
                     Finding(
                         f"{kind.upper()}_DUPLICATE_ID",
                         "error",
@@ -86,7 +88,7 @@ class _Evaluator:
                 )
             for issue in record.issues:
                 severity = _SOURCE_SEVERITY.get(issue.code, "warning")
-                verdict.findings.append(Finding(issue.code, severity, issue.message, issue.field))
+                verdict.add(Finding(issue.code, severity, issue.message, issue.field))
             verdicts.append(verdict)
         return verdicts
 
@@ -96,12 +98,10 @@ class _Evaluator:
             return
         ended_code, pending_code = codes
         if end is not None and end < self.as_of:
-            verdict.findings.append(
-                Finding(ended_code, "exclude", f"ended on {end.isoformat()}", "end")
-            )
-        elif start is not None and not self.policy.is_read_on(start, self.as_of):
+            verdict.add(Finding(ended_code, "exclude", f"ended on {end.isoformat()}", "end"))
+        elif not self._is_read(start):
             appears = self.policy.appears_on(start, self.as_of)
-            verdict.findings.append(
+            verdict.add(
                 Finding(
                     pending_code,
                     "pending",
@@ -111,15 +111,23 @@ class _Evaluator:
                 )
             )
 
+    def _is_read(self, start: date | None) -> bool:
+        """Whether a record starting on `start` is read tonight; starts repeat, so memoised."""
+        try:
+            return self.read_by_start[start]
+        except KeyError:
+            read = self.read_by_start[start] = self.policy.is_read_on(start, self.as_of)
+            return read
+
     def _is_active(self, start: date | None, end: date | None) -> bool:
         if not self.roster.capabilities.dates:
             return True
-        return (end is None or end >= self.as_of) and self.policy.is_read_on(start, self.as_of)
+        return (end is None or end >= self.as_of) and self._is_read(start)
 
     @staticmethod
     def _cascade(verdict: Verdict, code: str, target: Verdict, message: str) -> None:
         deciding = target.deciding
-        verdict.findings.append(
+        verdict.add(
             Finding(
                 code,
                 SEVERITY_OF_STATUS[target.status],
@@ -134,7 +142,7 @@ class _Evaluator:
     def _school(self, verdict: Verdict) -> Verdict:
         school: School = verdict.record  # type: ignore[assignment]
         if not self.policy.school_in_scope(school.id, school.name):
-            verdict.findings.append(
+            verdict.add(
                 Finding(
                     "SCHOOL_NOT_IN_SCOPE",
                     "exclude",
@@ -142,15 +150,15 @@ class _Evaluator:
                 )
             )
         if school.deleted:
-            verdict.findings.append(
+            verdict.add(
                 Finding("SCHOOL_INACTIVE", "exclude", "the source marks the school deleted")
             )
         elif school.end is not None and school.end < self.as_of:
-            verdict.findings.append(
+            verdict.add(
                 Finding("SCHOOL_INACTIVE", "exclude", f"closed on {school.end.isoformat()}", "end")
             )
         elif school.start is not None and not self.policy.is_read_on(school.start, self.as_of):
-            verdict.findings.append(
+            verdict.add(
                 Finding(
                     "SCHOOL_INACTIVE", "exclude", f"opens on {school.start.isoformat()}", "start"
                 )
@@ -160,11 +168,10 @@ class _Evaluator:
 
     def _group(self, verdict: Verdict) -> Verdict:
         group: Group = verdict.record  # type: ignore[assignment]
-        findings = verdict.findings
         if verdict.key == group.id:
             school = self.schools.get(group.school_id)
             if school is None:
-                findings.append(
+                verdict.add(
                     Finding(
                         "GROUP_UNKNOWN_SCHOOL",
                         "error",
@@ -180,12 +187,12 @@ class _Evaluator:
                     f"its school {school.record.name!r} was {school.status}",  # type: ignore[union-attr]
                 )
             if group.deleted:
-                findings.append(
+                verdict.add(
                     Finding("GROUP_INACTIVE", "exclude", "the source marks the group deleted")
                 )
             if self.roster.capabilities.export_flag and not is_truthy_flag(group.export_flag):
                 shown = repr(group.export_flag) if group.export_flag else "empty"
-                findings.append(
+                verdict.add(
                     Finding(
                         "GROUP_NOT_EXPORTED",
                         "exclude",
@@ -201,7 +208,7 @@ class _Evaluator:
                 and not ended
                 and not self.policy.is_current_school_year(group.school_year, self.as_of)
             ):
-                findings.append(
+                verdict.add(
                     Finding(
                         "GROUP_WRONG_ACADEMIC_YEAR",
                         "error",
@@ -210,7 +217,7 @@ class _Evaluator:
                     )
                 )
             if group.type == "class" and not self.policy.class_name_is_specific(group.name):
-                findings.append(
+                verdict.add(
                     Finding(
                         "GROUP_CLASS_NAME_NOT_SPECIFIC",
                         "error",
@@ -247,9 +254,9 @@ class _Evaluator:
             if not verdict.imported:
                 continue
             if not members[group_id] and self.roster.capabilities.memberships:
-                verdict.findings.append(Finding("GROUP_NO_MEMBERS", "warning", "no active members"))
+                verdict.add(Finding("GROUP_NO_MEMBERS", "warning", "no active members"))
             elif not teachers[group_id] and self.roster.capabilities.teacher_links:
-                verdict.findings.append(Finding("GROUP_NO_TEACHER", "warning", "no active teacher"))
+                verdict.add(Finding("GROUP_NO_TEACHER", "warning", "no active teacher"))
 
     # -- persons ----------------------------------------------------------------------------
 
@@ -274,7 +281,7 @@ class _Evaluator:
         self.protected_ids.add(person.id)
         self.persons.pop(person.id, None)
         hidden = Verdict("person", f"protected:{self.protect(person.id)[:12]}", None)
-        hidden.findings.append(
+        hidden.add(
             Finding(
                 "PERSON_PROTECTED_IDENTITY",
                 "exclude",
@@ -285,16 +292,15 @@ class _Evaluator:
         return hidden
 
     def _person(self, verdict: Verdict, person: Person, emails: dict[str, Person]) -> None:
-        findings = verdict.findings
         policy = self.policy
         if person.inactive_reason:
-            findings.append(Finding("PERSON_INACTIVE", "exclude", person.inactive_reason))
+            verdict.add(Finding("PERSON_INACTIVE", "exclude", person.inactive_reason))
         if not person.given_name:
-            findings.append(
+            verdict.add(
                 Finding("PERSON_MISSING_GIVEN_NAME", "error", "given name is empty", "given_name")
             )
         if not person.family_name:
-            findings.append(
+            verdict.add(
                 Finding(
                     "PERSON_MISSING_FAMILY_NAME", "error", "family name is empty", "family_name"
                 )
@@ -302,7 +308,7 @@ class _Evaluator:
         self._email(verdict, person, emails)
         if person.role not in policy.allowed_roles:
             shown = repr(person.role) if person.role else "empty"
-            findings.append(
+            verdict.add(
                 Finding(
                     "PERSON_UNKNOWN_ROLE",
                     "error",
@@ -313,20 +319,19 @@ class _Evaluator:
         if person.civic_no:
             problem = civic_no_problem(person.civic_no, self.as_of)
             if problem:
-                findings.append(Finding("PERSON_INVALID_CIVIC_NO", "warning", problem, "civic_no"))
+                verdict.add(Finding("PERSON_INVALID_CIVIC_NO", "warning", problem, "civic_no"))
         self._schools_of(verdict, person)
-        if not any(f.severity in ("exclude", "pending") for f in findings):
+        if not any(f.severity in ("exclude", "pending") for f in verdict.findings):
             self._groups_of(verdict, person)
 
     def _email(self, verdict: Verdict, person: Person, emails: dict[str, Person]) -> None:
         address = person.email
-        findings = verdict.findings
         if not address:
             severity = "error" if self.policy.require_email else "warning"
-            findings.append(Finding("PERSON_MISSING_EMAIL", severity, "no e-mail", "email"))
+            verdict.add(Finding("PERSON_MISSING_EMAIL", severity, "no e-mail", "email"))
             return
         if not is_valid_email(address):
-            findings.append(
+            verdict.add(
                 Finding(
                     "PERSON_INVALID_EMAIL", "error", f"e-mail {address!r} is not valid", "email"
                 )
@@ -334,7 +339,7 @@ class _Evaluator:
             return
         domains = self.policy.email_domains
         if domains and email_domain(address) not in {d.lower() for d in domains}:
-            findings.append(
+            verdict.add(
                 Finding(
                     "PERSON_EMAIL_DOMAIN",
                     "error",
@@ -345,7 +350,7 @@ class _Evaluator:
         first = emails.setdefault(address.lower(), person)
         if first is not person:
             where = first.raw.ref if first.raw else ""
-            findings.append(
+            verdict.add(
                 Finding(
                     "PERSON_DUPLICATE_EMAIL",
                     "error",
@@ -360,7 +365,7 @@ class _Evaluator:
         if not known:
             named = [self._unknown_org(p.school_id, "").strip() for p in person.placements]
             detail = "; ".join(named) if named else "no school is named"
-            verdict.findings.append(
+            verdict.add(
                 Finding(
                     "PERSON_NO_SCHOOL", "error", f"not at any known school ({detail})", "school"
                 )
@@ -375,7 +380,7 @@ class _Evaluator:
                 for p in known
             )
             if out_of_scope:
-                verdict.findings.append(
+                verdict.add(
                     Finding(
                         "PERSON_SCHOOL_NOT_IN_SCOPE",
                         "exclude",
@@ -404,7 +409,7 @@ class _Evaluator:
             start = min(upcoming)
             appears = self.policy.appears_on(start, self.as_of)
             code = "STUDENT_ENROLMENT_NOT_STARTED" if student else "STAFF_DUTY_NOT_STARTED"
-            verdict.findings.append(
+            verdict.add(
                 Finding(
                     code,
                     "pending",
@@ -418,7 +423,7 @@ class _Evaluator:
             code = "STUDENT_NO_ACTIVE_ENROLMENT" if student else "STAFF_NO_ACTIVE_DUTY"
             last = max((p.end for p in placements if p.end), default=None)
             ended = f"ended on {last.isoformat()}" if last else "ended"
-            verdict.findings.append(
+            verdict.add(
                 Finding(code, "exclude", f"every {'enrolment' if student else 'duty'} {ended}")
             )
 
@@ -469,7 +474,7 @@ class _Evaluator:
         if required and upcoming:
             start = min(upcoming)
             appears = self.policy.appears_on(start, self.as_of)
-            verdict.findings.append(
+            verdict.add(
                 Finding(
                     pending_code,
                     "pending",
@@ -482,11 +487,11 @@ class _Evaluator:
         blocked = next((g for _, g in running if not g.imported), None)
         severity = "error" if required else "warning"
         if blocked is None:
-            verdict.findings.append(Finding(code, severity, f"no active {noun}", "groups"))
+            verdict.add(Finding(code, severity, f"no active {noun}", "groups"))
             return
         deciding = blocked.deciding
         root = Cause("group", blocked.key, deciding.code) if deciding else None
-        verdict.findings.append(
+        verdict.add(
             Finding(
                 code,
                 severity,
@@ -500,14 +505,13 @@ class _Evaluator:
 
     def _membership(self, verdict: Verdict) -> Verdict:
         membership: Membership = verdict.record  # type: ignore[assignment]
-        findings = verdict.findings
         if verdict.key != membership.id:
             verdict.decide()
             return verdict
         person = self.persons.get(membership.person_id)
         group = self.groups.get(membership.group_id)
         if person is None:
-            findings.append(
+            verdict.add(
                 Finding(
                     "MEMBERSHIP_UNKNOWN_PERSON",
                     "error",
@@ -516,7 +520,7 @@ class _Evaluator:
                 )
             )
         if group is None:
-            findings.append(
+            verdict.add(
                 Finding(
                     "MEMBERSHIP_UNKNOWN_GROUP",
                     "error",
@@ -525,7 +529,7 @@ class _Evaluator:
                 )
             )
         if membership.role not in MEMBERSHIP_ROLES:
-            findings.append(
+            verdict.add(
                 Finding(
                     "MEMBERSHIP_INVALID_ROLE",
                     "error",
@@ -534,9 +538,7 @@ class _Evaluator:
                 )
             )
         if membership.deleted:
-            findings.append(
-                Finding("MEMBERSHIP_INACTIVE", "exclude", "the source marks it deleted")
-            )
+            verdict.add(Finding("MEMBERSHIP_INACTIVE", "exclude", "the source marks it deleted"))
         self._dates(
             verdict,
             membership.start,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from rostertui.domain.identity import mask_civic_no
+
 Kind = str
 """One of "school", "person", "group", "membership" (plus "run" and "file" for findings)."""
 
@@ -24,20 +26,30 @@ KIND_LABELS: dict[Kind, str] = {
 
 @dataclass(slots=True, frozen=True)
 class RawRow:
-    """A source row as sent: the header is shared by every row of one file."""
+    """A source row as sent. The header and origin are shared by every row of one file, and the
+    line is kept as a number, so a million rows cost little more than their values."""
 
     header: tuple[str, ...]
     values: tuple[str, ...]
-    ref: str  # "users.csv:17" or a URL
+    origin: str  # "users.csv" or a URL
+    line: int = 0
+
+    @property
+    def ref(self) -> str:
+        return f"{self.origin}:{self.line}" if self.line else self.origin
 
     def as_dict(self) -> dict[str, str]:
         return dict(zip(self.header, self.values, strict=False))
 
-    def get(self, column: str) -> str:
-        try:
-            return self.values[self.header.index(column)]
-        except (ValueError, IndexError):
-            return ""
+    def masked(self, column: str) -> RawRow:
+        """The row with a civic number masked: the clear number must never be stored."""
+        if column not in self.header:
+            return self
+        position = self.header.index(column)
+        values = list(self.values)
+        if position < len(values) and values[position]:
+            values[position] = mask_civic_no(values[position])
+        return RawRow(self.header, tuple(values), self.origin, self.line)
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from rostertui.domain.model import FileFinding, Group, Membership, Person, School
@@ -39,14 +39,24 @@ class Verdict:
     key: str
     record: School | Person | Group | Membership | None  # None for a protected person
     status: str = "imported"
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] | tuple[()] = ()  # a shared empty tuple until the first finding
     appears_on: date | None = None
+
+    def add(self, finding: Finding) -> None:
+        """Most of a million records have no finding: they don't each carry an empty list."""
+        if self.findings:
+            self.findings.append(finding)  # type: ignore[union-attr]
+        else:
+            self.findings = [finding]
 
     def decide(self) -> None:
         """Exclusion beats a fault (left out on purpose), a fault beats waiting.
 
         Except a row the source garbled: an exclusion read from unreadable data can't be trusted.
         """
+        if not self.findings:
+            self.status = "imported"
+            return
         severities = {f.severity for f in self.findings}
         unreadable = any(f.code == "SOURCE_ROW_MALFORMED" for f in self.findings)
         if "exclude" in severities and not unreadable:

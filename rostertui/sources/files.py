@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from rostertui.domain.model import FileFinding, SourceError
@@ -20,12 +22,15 @@ csv.field_size_limit(1 << 24)
 
 @dataclass(slots=True)
 class CsvFile:
-    """One decoded CSV file: its header and its rows with the line each starts on."""
+    """One CSV file: its header, and its rows as a one-pass stream of (line, values).
+
+    Rows are parsed lazily and their strings interned (ids, dates and codes repeat a million
+    times in an enrollments file), so a large file never sits in memory twice.
+    """
 
     name: str
     header: tuple[str, ...]
-    rows: list[tuple[int, tuple[str, ...]]]
-    findings: list[FileFinding] = field(default_factory=list)
+    rows: Iterator[tuple[int, tuple[str, ...]]]
 
 
 class Bundle:
@@ -91,9 +96,11 @@ def _zip_members(path: Path) -> dict[str, bytes | Path]:
 
 
 def decode(name: str, data: bytes) -> tuple[str, list[FileFinding]]:
-    """UTF-8 (BOM tolerated); otherwise cp1252, the usual Excel/registry export, with a warning."""
+    """The encoding to read with: UTF-8 (BOM tolerated), else cp1252 — the usual Excel or
+    registry export — with a warning that says where the first non-UTF-8 byte is."""
     try:
-        return data.decode("utf-8-sig"), []
+        data.decode("utf-8-sig")
+        return "utf-8-sig", []
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         warning = FileFinding(
@@ -103,34 +110,44 @@ def decode(name: str, data: bytes) -> tuple[str, list[FileFinding]]:
             f"{name} is not UTF-8 (first bad byte on line {line}); read as Windows-1252",
             f"{name}:{line}",
         )
-        return data.decode("cp1252", errors="replace"), [warning]
+        return "cp1252", [warning]
 
 
-def parse_csv(name: str, text: str, delimiter: str = ",") -> CsvFile:
-    """Parse text into rows keyed by the line they start on; an unclosed quote fails the file."""
-    if not text.strip():
+def parse_csv(name: str, data: bytes, encoding: str, delimiter: str = ",") -> CsvFile:
+    """Read the header now and the rows on demand; an unclosed quote fails the file."""
+    if not data.strip():
         raise SourceError(
             "SOURCE_HEADER_INVALID", f"{name}: the file is empty (no header row)", name
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[tuple[int, tuple[str, ...]]] = []
-    start = 1
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
     try:
         header = tuple(cell.strip() for cell in next(reader))
-        start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _unclosed(name, data, encoding, 1, exc) from exc
+    return CsvFile(name, header, _rows(name, data, encoding, reader))
+
+
+def _rows(name: str, data: bytes, encoding: str, reader) -> Iterator[tuple[int, tuple[str, ...]]]:
+    start = reader.line_num + 1
+    intern = sys.intern
+    try:
         for values in reader:
             if values:
-                rows.append((start, tuple(values)))
+                yield start, tuple(map(intern, values))
             start = reader.line_num + 1
     except csv.Error as exc:
-        column = _unclosed_quote_column(text, start)
-        where = f"{name}:{start}" + (f", column {column}" if column else "")
-        raise SourceError(
-            "SOURCE_ROW_MALFORMED",
-            f"{where}: unclosed quote (the field runs to the end of the file): {exc}",
-            f"{name}:{start}",
-        ) from exc
-    return CsvFile(name, header, rows)
+        raise _unclosed(name, data, encoding, start, exc) from exc
+
+
+def _unclosed(name: str, data: bytes, encoding: str, start: int, exc: csv.Error) -> SourceError:
+    column = _unclosed_quote_column(data.decode(encoding, errors="replace"), start)
+    where = f"{name}:{start}" + (f", column {column}" if column else "")
+    return SourceError(
+        "SOURCE_ROW_MALFORMED",
+        f"{where}: unclosed quote (the field runs to the end of the file): {exc}",
+        f"{name}:{start}",
+    )
 
 
 def _unclosed_quote_column(text: str, line_no: int) -> int | None:

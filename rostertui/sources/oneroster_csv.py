@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 
 from rostertui.domain.model import (
@@ -75,6 +76,17 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             *("beginDate", "endDate"),
         ),
     ),
+    "demographics.csv": (
+        ("sourcedId",),
+        (
+            *_COMMON,
+            *("birthDate", "sex", "americanIndianOrAlaskaNative", "asian"),
+            *("blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white"),
+            *("demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity"),
+            *("countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth"),
+            "publicSchoolResidenceStatus",
+        ),
+    ),
     "courses.csv": (
         ("sourcedId",),
         (
@@ -136,7 +148,7 @@ class _Row:
         return f"{self.file.name}:{self.line}"
 
     def raw(self) -> RawRow:
-        return RawRow(self.file.header, self.values, self.ref)
+        return RawRow(self.file.header, self.values, self.file.name, self.line)
 
     def malformed(self, column: str, message: str) -> None:
         self.issues.append(SourceIssue("SOURCE_ROW_MALFORMED", message, column))
@@ -167,6 +179,7 @@ class _BundleReader:
         self.findings: list[FileFinding] = []
         self.modes: dict[str, str] = {}
         self.version = ""
+        self.row_counts: dict[str, int] = {}
 
     def read(self) -> Roster:
         self._read_manifest()
@@ -178,17 +191,22 @@ class _BundleReader:
         enrollments = self._load("enrollments.csv", required=True)
         sessions = self._load("academicSessions.csv", required=False)
         courses = self._load("courses.csv", required=False)
+        self._load("demographics.csv", required=False)  # header checked; rostertui needs no rows
+        self._check_policy_columns(users, classes)
+        roster.schools, roster.other_orgs = self._orgs(orgs)
+        roster.persons = self._users(users, roles)
         for table in (orgs, users):
-            if table is not None and not table.rows and self.modes.get(table.name) != "delta":
+            if (
+                table
+                and not self.row_counts.get(table.name)
+                and self.modes.get(table.name) != "delta"
+            ):
                 raise SourceError(
                     "SOURCE_UNREADABLE",
                     f"{table.name}:2: the file has a header but no rows; a bulk export "
                     "without them is not a roster",
                     f"{table.name}:2",
                 )
-        self._check_policy_columns(users, classes)
-        roster.schools, roster.other_orgs = self._orgs(orgs)
-        roster.persons = self._users(users, roles)
         roster.groups = self._classes(classes, sessions, courses)
         roster.memberships = self._enrollments(enrollments)
         roster.file_findings = self.findings
@@ -223,8 +241,8 @@ class _BundleReader:
                 )
             )
         else:
-            text, _ = decode("manifest.csv", data)
-            manifest = parse_csv("manifest.csv", text)
+            encoding, _ = decode("manifest.csv", data)
+            manifest = parse_csv("manifest.csv", data, encoding)
             for _, values in manifest.rows:
                 if len(values) >= 2:
                     key, value = values[0].strip(), values[1].strip().lower()
@@ -247,9 +265,9 @@ class _BundleReader:
                     f"{self.bundle.label}: {name} is required for a bulk roster, but {why}",
                 )
             return None
-        text, encoding_findings = decode(name, data)
+        encoding, encoding_findings = decode(name, data)
         self.findings.extend(encoding_findings)
-        table = parse_csv(name, text)
+        table = parse_csv(name, data, encoding)
         problem = self._header_problem(table)
         if problem:
             if required:
@@ -384,7 +402,7 @@ class _BundleReader:
             elif enabled == "false":
                 inactive = "enabledUser is false"
             if "role" in row.index:
-                role = _user_role(row, row["role"])
+                role = _membership_role(row["role"])
                 placements = [Placement(org) for org in _split(row["orgSourcedIds"])]
             else:
                 role, placements = role_rows.get(person_id, ("", []))
@@ -397,9 +415,9 @@ class _BundleReader:
                     role=role,
                     placements=placements,
                     civic_no=row[civic_column] if civic_column else "",
+                    raw=row.raw().masked(civic_column) if civic_column else row.raw(),
                     protected_marking=row[protected_column] if protected_column else "",
                     inactive_reason=inactive,
-                    raw=row.raw(),
                     issues=tuple(row.issues),
                 )
             )
@@ -413,7 +431,7 @@ class _BundleReader:
                 continue
             role, placements = by_user.get(row["userSourcedId"], ("", []))
             if row["roleType"].lower() == "primary" or not role:
-                role = _user_role(row, row["role"])
+                role = _membership_role(row["role"])
             start, end = row.date("beginDate"), row.date("endDate", exclusive=True)
             placements.append(Placement(row["orgSourcedId"], start, end))
             by_user[row["userSourcedId"]] = (role, placements)
@@ -484,21 +502,40 @@ class _BundleReader:
         return (min(starts, default=None), max(ends, default=None), max(years, default=""))
 
     def _enrollments(self, table: CsvFile | None) -> list[Membership]:
+        """The million-row file: a clean row takes a fast path; anything odd the careful one."""
         memberships: list[Membership] = []
-        for row, deleted in self._rows_with_status(table):
-            memberships.append(
-                Membership(
-                    id=row["sourcedId"],
-                    person_id=row["userSourcedId"],
-                    group_id=row["classSourcedId"],
-                    role=_USER_ROLES.get(row["role"].lower(), row["role"].lower()),
-                    start=row.date("beginDate"),
-                    end=row.date("endDate", exclusive=True),
-                    deleted=deleted,
-                    raw=row.raw(),
-                    issues=tuple(row.issues),
-                )
-            )
+        if table is None:
+            return memberships
+        header, name = table.header, table.name
+        index = {column: position for position, column in enumerate(header)}
+        mode = self.modes.get(name, "bulk")
+        wanted = ("sourcedId", "status", "dateLastModified", "classSourcedId", "userSourcedId")
+        wanted += ("role", "beginDate", "endDate")
+        pick = _picker(header, wanted)
+        dates = _DateCache()
+        count = 0
+        for line, values in table.rows:
+            count += 1
+            if len(values) == len(header) and mode == "bulk":
+                sid, status, modified, group, user, role, begin, end = pick(values)
+                start, stop = dates.inclusive(begin), dates.exclusive(end)
+                if sid and not status and not modified and start is not _BAD and stop is not _BAD:
+                    memberships.append(
+                        Membership(
+                            sid.strip(),
+                            user.strip(),
+                            group.strip(),
+                            _membership_role(role),
+                            start,
+                            stop,
+                            raw=RawRow(header, values, name, line),
+                        )
+                    )
+                    continue
+            read = self._row(table, index, mode, line, values)
+            if read is not None:
+                memberships.append(_membership(*read))
+        self.row_counts[name] = count
         return memberships
 
     def _unrecorded(self, table: CsvFile | None):
@@ -517,23 +554,93 @@ class _BundleReader:
         index = {column: position for position, column in enumerate(table.header)}
         mode = self.modes.get(table.name, "bulk")
         for line, values in table.rows:
-            row = _Row(table, index, line, values)
-            if len(values) != len(table.header):
-                row.malformed(
-                    "", f"row has {len(values)} fields, the header has {len(table.header)}"
+            yielded = self._row(table, index, mode, line, values)
+            if yielded is not None:
+                yield yielded
+
+    def _row(self, table: CsvFile, index: dict[str, int], mode: str, line: int, values):
+        """One row with its issues and deleted flag, or None when it has no usable id."""
+        self.row_counts[table.name] = self.row_counts.get(table.name, 0) + 1
+        row = _Row(table, index, line, values)
+        if len(values) != len(table.header):
+            row.malformed("", f"row has {len(values)} fields, the header has {len(table.header)}")
+        if not row["sourcedId"]:
+            self.findings.append(
+                FileFinding(
+                    "SOURCE_ROW_MALFORMED",
+                    "file",
+                    table.name,
+                    "row has no sourcedId and cannot be read",
+                    row.ref,
                 )
-            if not row["sourcedId"]:
-                self.findings.append(
-                    FileFinding(
-                        "SOURCE_ROW_MALFORMED",
-                        "file",
-                        table.name,
-                        "row has no sourcedId and cannot be read",
-                        row.ref,
-                    )
-                )
-                continue
-            yield row, _status(row, mode)
+            )
+            return None
+        return row, _status(row, mode)
+
+
+def _membership(row: _Row, deleted: bool) -> Membership:
+    return Membership(
+        id=row["sourcedId"],
+        person_id=row["userSourcedId"],
+        group_id=row["classSourcedId"],
+        role=_membership_role(row["role"]),
+        start=row.date("beginDate"),
+        end=row.date("endDate", exclusive=True),
+        deleted=deleted,
+        raw=row.raw(),
+        issues=tuple(row.issues),
+    )
+
+
+def _membership_role(value: str) -> str:
+    """OneRoster's role words mapped to ours; users.csv, roles.csv and enrollments share them."""
+    lowered = value.strip().lower()
+    return _USER_ROLES.get(lowered, lowered)
+
+
+_BAD = object()  # a date the fast path cannot read: the row takes the careful path
+
+
+class _DateCache:
+    """Dates repeat across a million enrollments: parse each distinct string once."""
+
+    def __init__(self) -> None:
+        self.starts: dict[str, object] = {"": None}
+        self.ends: dict[str, object] = {"": None}
+
+    def inclusive(self, text: str) -> object:
+        try:
+            return self.starts[text]
+        except KeyError:
+            self.starts[text] = value = _strict_date(text)
+            return value
+
+    def exclusive(self, text: str) -> object:
+        try:
+            return self.ends[text]
+        except KeyError:
+            value = _strict_date(text)
+            self.ends[text] = value = (
+                value - timedelta(days=1) if isinstance(value, date) else value
+            )
+            return value
+
+
+def _strict_date(text: str) -> object:
+    if len(text) != 10:
+        return _BAD
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return _BAD
+
+
+def _picker(header: tuple[str, ...], columns: tuple[str, ...]):
+    """Pull many columns at once; a column the file lacks reads as the empty string."""
+    positions = [header.index(c) if c in header else None for c in columns]
+    if all(p is not None for p in positions):
+        return itemgetter(*positions)
+    return lambda values: tuple("" if p is None else values[p] for p in positions)
 
 
 def _status(row: _Row, mode: str) -> bool:
@@ -574,11 +681,6 @@ def _enum(row: _Row, column: str, allowed: set[str]) -> str:
     else:
         row.malformed(column, f"{column} {value!r} is not one of {', '.join(sorted(allowed))}")
     return lowered
-
-
-def _user_role(row: _Row, value: str) -> str:
-    lowered = value.strip().lower()
-    return _USER_ROLES.get(lowered, lowered)
 
 
 def _split(value: str) -> list[str]:

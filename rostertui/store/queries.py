@@ -14,7 +14,9 @@ from pathlib import Path
 
 import sqlite_utils
 
+from rostertui.domain.describe import FIELD_NAMES
 from rostertui.domain.identity import normalise_civic_no
+from rostertui.store.packing import unpack
 from rostertui.store.schema import connect, keyed_hasher
 
 EXPORT_COLUMNS = (
@@ -331,7 +333,7 @@ class Queries:
         return RecordDetail(
             run=self.run(run_id),
             row=row,
-            fields=json.loads(fields or "{}"),
+            fields=dict(zip(FIELD_NAMES[kind], unpack(fields), strict=False)),
             changes=json.loads(changes or "{}"),
             findings=self._findings_of(row.id),
             raw=self._raw(run_id, source_file, raw),
@@ -373,7 +375,7 @@ class Queries:
     def _raw(self, run_id: int, source_file: str | None, raw: str | None) -> dict[str, str] | None:
         if raw is None:
             return None
-        values = json.loads(raw)
+        values = unpack(raw)
         header_rows = self._all(
             "SELECT header FROM source_headers WHERE run_id = ? AND file = ?",
             [run_id, source_file],
@@ -408,8 +410,8 @@ class Queries:
         return [
             _record_row(r)
             for r in self._all(
-                sql + "kind = 'group' AND json_extract(fields, '$.school') = ? LIMIT 200",
-                [run_id, row.key],
+                sql + "kind = 'group' AND school = ? LIMIT 200",
+                [run_id, row.name],
             )
         ]
 

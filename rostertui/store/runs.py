@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from rostertui.domain.describe import Describer, fields_of
+from rostertui.domain.describe import FIELD_NAMES, Describer, field_values
 from rostertui.domain.identity import normalise_civic_no
 from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
 from rostertui.domain.verdict import Evaluation, Verdict
+from rostertui.store.packing import pack, unpack
 
 _BATCH = 20_000
 Progress = Callable[[str, int], None]
@@ -85,11 +86,6 @@ def write_run(
         if previous is not None:
             _diff(conn, run_id, previous, delta_kinds)
         conn.execute(
-            "UPDATE records SET change = CASE WHEN status = 'imported' THEN 'created' ELSE 'none' "
-            "END WHERE run_id = ? AND change IS NULL",
-            [run_id],
-        )
-        conn.execute(
             "INSERT INTO records_fts (rowid, key, name, email) SELECT id, key, name, email "
             "FROM records WHERE run_id = ? AND kind != 'membership'",
             [run_id],
@@ -108,8 +104,9 @@ def _write_records(conn, run_id, evaluation, hasher, progress) -> None:
         findings: list[tuple] = []
         for count, verdict in enumerate(verdicts, start=1):
             records.append(_record_row(next_id, run_id, verdict, describer, hasher))
-            ref = records[-1][12]
-            findings.extend(_finding_rows(next_id, run_id, verdict, evaluation, ref))
+            if verdict.findings:
+                ref = verdict.record.raw.ref if verdict.record and verdict.record.raw else ""
+                findings.extend(_finding_rows(next_id, run_id, verdict, evaluation, ref))
             next_id += 1
             if len(records) >= _BATCH:
                 _flush(conn, records, findings)
@@ -122,9 +119,9 @@ def _write_records(conn, run_id, evaluation, hasher, progress) -> None:
 
 def _flush(conn, records: list[tuple], findings: list[tuple]) -> None:
     conn.executemany(
-        "INSERT INTO records (id, run_id, kind, key, name, email, school, grp, status, "
-        "appears_on, person_key, group_key, source_ref, source_file, fields, raw, civic_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records (id, run_id, kind, key, name, email, school, grp, person_key, "
+        "group_key, status, change, appears_on, source_file, source_line, fields, raw, "
+        "civic_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         records,
     )
     conn.executemany(
@@ -138,8 +135,9 @@ def _flush(conn, records: list[tuple], findings: list[tuple]) -> None:
 
 
 def _record_row(record_id, run_id, verdict: Verdict, describer: Describer, hasher) -> tuple:
+    """The columns of one record, in _flush's order. The change assumes no earlier night;
+    the diff corrects the records that the last good run also had."""
     record = verdict.record
-    shown = describer.display(verdict)
     raw = record.raw if record is not None else None
     civic_hash = None
     if isinstance(record, Person) and record.civic_no:
@@ -150,18 +148,14 @@ def _record_row(record_id, run_id, verdict: Verdict, describer: Describer, hashe
         run_id,
         verdict.kind,
         verdict.key,
-        shown.name,
-        shown.email,
-        shown.school,
-        shown.group,
+        *describer.display(verdict),
         verdict.status,
+        "created" if verdict.status == "imported" else "none",
         verdict.appears_on.isoformat() if verdict.appears_on else None,
-        shown.person_key,
-        shown.group_key,
-        raw.ref if raw else "",
-        raw.ref.rsplit(":", 1)[0] if raw else None,
-        json.dumps(fields_of(verdict), ensure_ascii=False),
-        json.dumps(raw.values, ensure_ascii=False) if raw else None,
+        raw.origin if raw else None,
+        raw.line if raw else None,
+        pack(field_values(verdict)),
+        pack(raw.values) if raw else None,
         civic_hash,
     )
 
@@ -216,26 +210,30 @@ def _diff(conn, run_id: int, previous: int, delta_kinds: frozenset[str]) -> None
             ELSE 'none' END
         FROM records AS p
         WHERE r.run_id = ? AND p.run_id = ? AND p.kind = r.kind AND p.key = r.key
+          AND (r.status = 'imported' OR p.status = 'imported')
         """,
         [run_id, previous],
     )
     updated = conn.execute(
-        "SELECT r.id, p.fields, r.fields FROM records r JOIN records p "
+        "SELECT r.id, r.kind, p.fields, r.fields FROM records r JOIN records p "
         "ON p.run_id = ? AND p.kind = r.kind AND p.key = r.key "
         "WHERE r.run_id = ? AND r.change = 'updated'",
         [previous, run_id],
     ).fetchall()
     conn.executemany(
         "UPDATE records SET changes = ? WHERE id = ?",
-        [(json.dumps(_changed(old, new), ensure_ascii=False), rid) for rid, old, new in updated],
+        [
+            (json.dumps(_changed(kind, old, new), ensure_ascii=False), rid)
+            for rid, kind, old, new in updated
+        ],
     )
     skip = ",".join("?" for _ in delta_kinds) or "''"
     conn.execute(
         f"""
         INSERT INTO records (run_id, kind, key, name, email, school, grp, status, change,
-                             person_key, group_key, source_ref, source_file, fields, civic_hash)
+                             person_key, group_key, source_file, source_line, fields, civic_hash)
         SELECT ?, p.kind, p.key, p.name, p.email, p.school, p.grp, 'absent', 'removed',
-               p.person_key, p.group_key, p.source_ref, p.source_file, p.fields, p.civic_hash
+               p.person_key, p.group_key, p.source_file, p.source_line, p.fields, p.civic_hash
         FROM records p
         WHERE p.run_id = ? AND p.status = 'imported' AND p.kind NOT IN ({skip})
           AND NOT EXISTS (SELECT 1 FROM records r
@@ -245,12 +243,13 @@ def _diff(conn, run_id: int, previous: int, delta_kinds: frozenset[str]) -> None
     )
 
 
-def _changed(old: str, new: str) -> dict[str, list[str]]:
-    before, after = json.loads(old), json.loads(new)
+def _changed(kind: str, old: str, new: str) -> dict[str, list[str]]:
+    """Field name -> [old, new] for the fields that differ: "family_name: Berg → Öberg"."""
+    names = FIELD_NAMES[kind]
     return {
-        name: [before.get(name, ""), value]
-        for name, value in after.items()
-        if before.get(name, "") != value
+        name: [before, after]
+        for name, before, after in zip(names, unpack(old), unpack(new), strict=False)
+        if before != after
     }
 
 

@@ -52,16 +52,18 @@ MIGRATIONS: list[str] = [
         change TEXT,
         changes TEXT,                   -- JSON {field: [old, new]} when updated
         appears_on TEXT,
-        source_ref TEXT NOT NULL DEFAULT '',
         source_file TEXT,
-        fields TEXT NOT NULL DEFAULT '{}',
-        raw TEXT,                       -- JSON array of values; header in source_headers
+        source_line INTEGER,
+        source_ref TEXT GENERATED ALWAYS AS (
+            CASE WHEN source_line THEN source_file || ':' || source_line
+                 ELSE coalesce(source_file, '') END) VIRTUAL,
+        fields TEXT NOT NULL DEFAULT '',  -- packed (store/packing.py), in FIELD_NAMES order
+        raw TEXT,                       -- packed values; the header is in source_headers
         civic_hash TEXT,
         person_key TEXT,
         group_key TEXT
     );
     CREATE UNIQUE INDEX records_by_key ON records (run_id, kind, key);
-    CREATE INDEX records_by_status ON records (run_id, kind, status);
     CREATE INDEX records_by_person ON records (run_id, person_key) WHERE person_key IS NOT NULL;
     CREATE INDEX records_by_group ON records (run_id, group_key) WHERE group_key IS NOT NULL;
     CREATE INDEX records_by_civic ON records (civic_hash) WHERE civic_hash IS NOT NULL;
@@ -107,6 +109,7 @@ def connect(path: Path) -> sqlite_utils.Database:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=5000")
+        db.execute("PRAGMA cache_size=-65536")  # 64 MB: keeps a million-row night's indexes warm
         _migrate(db)
     except Exception as exc:  # sqlite3.DatabaseError and friends, from a non-database file
         if isinstance(exc, StoreError):

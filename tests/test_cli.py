@@ -1,0 +1,217 @@
+"""The CLI contract on the demo municipality: status, why, export and rules as a script sees them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rostertui.cli import app
+from rostertui.demo import DemoBundle, write_demo_bundle
+from rostertui.domain.catalogue import RULES
+from rostertui.store.queries import EXPORT_COLUMNS
+
+AS_OF = date(2026, 11, 22)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, DemoBundle]:
+    folder = tmp_path_factory.mktemp("demo")
+    bundle = write_demo_bundle(folder / "bundle", as_of=AS_OF, people=2000)
+    db = folder / "demo.db"
+    result = runner.invoke(
+        app,
+        [
+            "sync",
+            str(bundle.folder),
+            "--db",
+            str(db),
+            "--policy",
+            str(bundle.policy_path),
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Run 1 good:")
+    return db, bundle
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "100"})
+    assert "Traceback" not in result.output
+    return result.exit_code, result.stdout
+
+
+def anna_row(bundle: DemoBundle) -> dict[str, str]:
+    with (bundle.folder / "users.csv").open(encoding="utf-8") as handle:
+        return next(r for r in csv.DictReader(handle) if r["sourcedId"] == bundle.anna_id)
+
+
+def test_status_json_has_the_contract_shape(demo):
+    db, _ = demo
+    code, output = invoke("status", "--db", str(db), "--json")
+    assert code == 0
+    status = json.loads(output)
+    assert status["run"]["state"] == "good"
+    assert status["run"]["as_of"] == "2026-11-22"
+    assert status["latest_good_run"] == status["run"]["id"] == 1
+    kinds = [entry["kind"] for entry in status["imports"]]
+    assert kinds == ["school", "person", "group", "membership"]
+    users = status["imports"][1]
+    assert users["label"] == "Users"
+    assert set(users) == {
+        "kind", "label", "total", "imported", "created", "updated", "unchanged", "removed",
+        "skipped", "excluded", "pending", "absent", "errors", "warnings",
+    }  # fmt: skip
+    assert (
+        users["total"]
+        == users["imported"] + users["skipped"] + users["excluded"] + users["pending"]
+    )
+    assert users["created"] == users["imported"]  # the first night creates everything
+    codes = {(f["kind"], f["code"]): f for f in status["findings"]}
+    assert codes[("group", "GROUP_NOT_EXPORTED")]["rows"] == 1
+    assert codes[("group", "GROUP_NOT_EXPORTED")]["severity"] == "exclude"
+
+
+def test_status_fail_on(demo):
+    db, _ = demo
+    assert invoke("status", "--db", str(db), "--fail-on", "error")[0] == 1
+    assert runner.invoke(app, ["status", "--db", str(db), "--fail-on", "loud"]).exit_code == 2
+
+
+def test_status_table_names_every_import_type(demo):
+    db, _ = demo
+    code, output = invoke("status", "--db", str(db))
+    assert code == 0
+    assert "Run 1 GOOD" in output
+    for label in ("Schools", "Users", "Groups", "Memberships", "GROUP_NOT_EXPORTED"):
+        assert label in output
+
+
+@pytest.mark.parametrize("how", ["name", "email", "id", "personnummer"])
+def test_why_anna_answers_with_root_cause_and_owner(demo, how):
+    db, bundle = demo
+    row = anna_row(bundle)
+    query = {
+        "name": "Anna Svensson",
+        "email": row["email"],
+        "id": row["sourcedId"],
+        "personnummer": row["metadata.civicNo"],
+    }[how]
+    code, output = invoke("why", query, "--db", str(db), "--json")
+    assert code == 0
+    answer = json.loads(output)
+    assert answer["found"] is True
+    anna = answer["matches"][0]
+    assert (anna["key"], anna["status"], anna["in_source"]) == (bundle.anna_id, "skipped", True)
+    assert anna["change"] == "none"
+    finding = next(f for f in anna["findings"] if f["code"] == "STUDENT_NO_CLASS")
+    assert finding["severity"] == "error"
+    assert finding["owner"] == "registry"
+    assert finding["fix"] and finding["explanation"]
+    assert finding["root"]["code"] == "GROUP_NOT_EXPORTED"
+    assert finding["root"]["name"] == "9B"
+    assert "GROUP_NOT_EXPORTED" in anna["answer"]
+    memberships = [r for r in anna["related"] if r["kind"] == "membership"]
+    assert {r["group"] for r in memberships} >= {"9B"}
+
+
+def test_why_rich_form_reads_like_an_answer(demo):
+    db, _ = demo
+    code, output = invoke("why", "anna.svensson@edu.sjostad.se", "--db", str(db))
+    assert code == 0
+    assert "Not imported (skipped): STUDENT_NO_CLASS" in output
+    assert "9B" in output and "GROUP_NOT_EXPORTED" in output
+    assert "Fix (registry)" in output
+    assert "In source: yes users.csv:" in output
+
+
+def test_why_a_name_that_matches_nobody(demo):
+    db, _ = demo
+    code, output = invoke("why", "Zlatan Nobody", "--db", str(db))
+    assert code == 1
+    assert "No record matches 'Zlatan Nobody' in run 1" in output
+    code, output = invoke("why", "Zlatan Nobody", "--db", str(db), "--json")
+    assert code == 1
+    assert json.loads(output)["found"] is False
+
+
+def test_why_never_shows_a_protected_person(demo):
+    db, bundle = demo
+    with (bundle.folder / "users.csv").open(encoding="utf-8") as handle:
+        hidden = next(r for r in csv.DictReader(handle) if r["metadata.securityMarking"].strip())
+    for query in (hidden["sourcedId"], hidden["email"], hidden["familyName"]):
+        _, output = invoke("why", query, "--db", str(db), "--json")
+        matches = json.dumps(json.loads(output)["matches"])
+        assert hidden["email"] not in matches
+        assert hidden["sourcedId"] not in matches
+
+
+def test_export_csv_has_the_contract_columns(demo, tmp_path):
+    db, bundle = demo
+    target = tmp_path / "validation.csv"
+    result = runner.invoke(app, ["export", "--db", str(db), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    with target.open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames or ()) == EXPORT_COLUMNS
+        rows = list(reader)
+    anna = [r for r in rows if r["key"] == bundle.anna_id]
+    assert [(r["status"], r["code"], r["root_code"], r["root_key"]) for r in anna] == [
+        (
+            "skipped",
+            "STUDENT_NO_CLASS",
+            "GROUP_NOT_EXPORTED",
+            bundle.planted["GROUP_NOT_EXPORTED"][0],
+        )
+    ]
+    assert anna[0]["source_ref"].startswith("users.csv:")
+    her_memberships = [
+        r for r in rows if r["kind"] == "membership" and r["name"] == "Anna Svensson"
+    ]
+    assert her_memberships and all(r["root_code"] == "GROUP_NOT_EXPORTED" for r in her_memberships)
+    assert all(r["school"] == "Centralskolan" for r in her_memberships)
+    clean = [r for r in rows if r["kind"] == "school"]
+    assert clean and all(r["code"] == "" and r["status"] == "imported" for r in clean)
+
+
+def test_export_jsonl_filtered_by_code(demo, tmp_path):
+    db, _ = demo
+    target = tmp_path / "f.jsonl"
+    result = runner.invoke(
+        app, ["export", "--db", str(db), "--code", "PERSON_INVALID_EMAIL", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 2
+    assert {r["code"] for r in rows} == {"PERSON_INVALID_EMAIL"}
+    assert {r["email"] for r in rows} == {"erik.lund@edu", "sara..berg@edu.sjostad.se"}
+
+
+def test_rules_prints_the_whole_catalogue():
+    code, output = invoke("rules")
+    assert code == 0
+    for rule_code in RULES:
+        assert rule_code in output
+
+
+def test_demo_builds_and_prints_status(tmp_path):
+    db = tmp_path / "d.db"
+    result = runner.invoke(app, ["demo", "--db", str(db), "--people", "500"])
+    assert result.exit_code == 0, result.output
+    assert "Run 1 GOOD" in result.stdout
+    assert "rostertui why 'Anna Svensson'" in result.stdout
+    assert db.exists()
+
+
+def test_commands_without_a_database_say_so(tmp_path):
+    result = runner.invoke(app, ["status", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert "no database here yet" in result.stderr
+    assert not (tmp_path / "none.db").exists()
