@@ -23,7 +23,7 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
 }
 """The canonical fields of each kind, in the order the record screen shows them."""
 
-Display = tuple[str, str, str, str, str | None, str | None]
+Display = tuple[str | None, str | None, str | None, str | None, str | None, str | None]
 """name, e-mail, school name, group name, person key, group key — the row a person scans."""
 
 
@@ -40,45 +40,29 @@ def _iso(value: date | None) -> str:
 
 
 class Describer:
-    """Looks up the names a record's ids point at, once per evaluation, for every row."""
+    """Looks up the school names a record's ids point at, once per evaluation."""
 
     def __init__(self, evaluation: Evaluation) -> None:
         self.school_names = {
             v.key: v.record.name for v in evaluation.schools if v.record is not None
         }
-        self.groups: dict[str, tuple[str, str]] = {
-            v.key: (v.record.name, self.school_names.get(v.record.school_id, ""))
-            for v in evaluation.groups
-            if isinstance(v.record, Group)
-        }
-        self.persons: dict[str, tuple[str, str]] = {
-            v.key: (v.record.name, v.record.email)
-            for v in evaluation.persons
-            if isinstance(v.record, Person)
-        }
 
     def display(self, verdict: Verdict) -> Display:
+        """A membership's names are its person's and group's: the store joins those in."""
         record = verdict.record
         if record is None:
             return ("", "", "", "", None, None)
-        kind = verdict.kind
-        if kind == "membership":
-            name, email = self.persons.get(record.person_id, ("", ""))  # type: ignore[union-attr]
-            group, school = self.groups.get(record.group_id, ("", ""))  # type: ignore[union-attr]
-            return (name, email, school, group, record.person_id, record.group_id)  # type: ignore[union-attr]
-        if kind == "person":
+        if isinstance(record, Membership):
+            return (None, None, None, None, record.person_id, record.group_id)
+        if isinstance(record, Person):
             names = self.school_names
             schools = ", ".join(
-                dict.fromkeys(
-                    names[p.school_id]
-                    for p in record.placements
-                    if p.school_id in names  # type: ignore[union-attr]
-                )
+                dict.fromkeys(names[p.school_id] for p in record.placements if p.school_id in names)
             )
-            return (record.name, record.email, schools, "", None, None)  # type: ignore[union-attr]
-        if kind == "group":
-            return (record.name, "", self.school_names.get(record.school_id, ""), "", None, None)  # type: ignore[union-attr]
-        return (record.name, "", record.name, "", None, None)  # type: ignore[union-attr]
+            return (record.name, record.email, schools, "", None, None)
+        if isinstance(record, Group):
+            return (record.name, "", self.school_names.get(record.school_id, ""), "", None, None)
+        return (record.name, "", record.name, "", None, None)
 
 
 def field_values(verdict: Verdict) -> tuple[str, ...]:

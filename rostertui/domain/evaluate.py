@@ -41,6 +41,8 @@ class _Evaluator:
         self.protected_ids: set[str] = set()
         self.memberships_of: dict[str, list[Membership]] = defaultdict(list)
         self.read_by_start: dict[date | None, bool] = {None: True}
+        self.members: dict[str, int] = defaultdict(int)  # active memberships of imported persons
+        self.teachers: dict[str, int] = defaultdict(int)
 
     def run(self) -> Evaluation:
         roster = self.roster
@@ -55,7 +57,7 @@ class _Evaluator:
             for v in self._keyed("membership", roster.memberships, memberships_by_id)
             if v.record.person_id not in self.protected_ids  # type: ignore[union-attr]
         ]
-        self._group_warnings(memberships)
+        self._group_warnings()
         index = {("school", k): v for k, v in self.schools.items()}
         index |= {("group", k): v for k, v in self.groups.items()}
         index |= {("person", v.key): v for v in persons}
@@ -236,20 +238,9 @@ class _Evaluator:
             return f"{what} {org_id!r} is a {org_type}, not a school"
         return f"{what} {org_id!r} is not in the source"
 
-    def _group_warnings(self, memberships: list[Verdict]) -> None:
-        """Settled after persons: count active memberships of imported persons."""
-        members: dict[str, int] = defaultdict(int)
-        teachers: dict[str, int] = defaultdict(int)
-        for verdict in memberships:
-            membership: Membership = verdict.record  # type: ignore[assignment]
-            person = self.persons.get(membership.person_id)
-            if person is None or not person.imported:
-                continue
-            if not self._is_active(membership.start, membership.end) or membership.deleted:
-                continue
-            members[membership.group_id] += 1
-            if membership.role == "teacher":
-                teachers[membership.group_id] += 1
+    def _group_warnings(self) -> None:
+        """Settled after persons, from the counts `_membership` kept of imported members."""
+        members, teachers = self.members, self.teachers
         for group_id, verdict in self.groups.items():
             if not verdict.imported:
                 continue
@@ -504,12 +495,30 @@ class _Evaluator:
     # -- memberships ------------------------------------------------------------------------
 
     def _membership(self, verdict: Verdict) -> Verdict:
+        """Most memberships are plainly fine: they leave through the first `return`."""
         membership: Membership = verdict.record  # type: ignore[assignment]
         if verdict.key != membership.id:
             verdict.decide()
             return verdict
         person = self.persons.get(membership.person_id)
         group = self.groups.get(membership.group_id)
+        end = membership.end
+        active = (
+            not membership.deleted
+            and (end is None or end >= self.as_of)
+            and self._is_read(membership.start)
+        )
+        if active and person is not None and person.status == "imported":
+            self.members[membership.group_id] += 1
+            if membership.role == "teacher":
+                self.teachers[membership.group_id] += 1
+            if (
+                group is not None
+                and group.status == "imported"
+                and not verdict.findings
+                and membership.role in MEMBERSHIP_ROLES
+            ):
+                return verdict
         if person is None:
             verdict.add(
                 Finding(

@@ -513,22 +513,25 @@ class _BundleReader:
         wanted += ("role", "beginDate", "endDate")
         pick = _picker(header, wanted)
         dates = _DateCache()
-        count = 0
+        starts, ends, roles = dates.starts, dates.ends, _ROLE_WORDS
+        width, count = len(header), 0
         for line, values in table.rows:
             count += 1
-            if len(values) == len(header) and mode == "bulk":
+            if len(values) == width and mode == "bulk":
                 sid, status, modified, group, user, role, begin, end = pick(values)
-                start, stop = dates.inclusive(begin), dates.exclusive(end)
+                start = starts[begin] if begin in starts else dates.inclusive(begin)
+                stop = ends[end] if end in ends else dates.exclusive(end)
                 if sid and not status and not modified and start is not _BAD and stop is not _BAD:
                     memberships.append(
                         Membership(
                             sid.strip(),
                             user.strip(),
                             group.strip(),
-                            _membership_role(role),
-                            start,
-                            stop,
-                            raw=RawRow(header, values, name, line),
+                            roles.get(role) or _membership_role(role),
+                            start,  # type: ignore[arg-type]
+                            stop,  # type: ignore[arg-type]
+                            False,
+                            RawRow(header, values, name, line),
                         )
                     )
                     continue
@@ -598,6 +601,7 @@ def _membership_role(value: str) -> str:
     return _USER_ROLES.get(lowered, lowered)
 
 
+_ROLE_WORDS = {word: role for word, role in _USER_ROLES.items() if word.islower()}
 _BAD = object()  # a date the fast path cannot read: the row takes the careful path
 
 

@@ -314,7 +314,7 @@ class Queries:
             params += [f"%{text}%"] * 4
         sql = (
             f"SELECT {_ROW_COLUMNS.replace('grp', 'r.grp').replace('id,', 'r.id,', 1)} "
-            f"FROM records r WHERE {' AND '.join(where)} ORDER BY r.id LIMIT ?"
+            f"FROM shown_records r WHERE {' AND '.join(where)} ORDER BY r.id LIMIT ?"
         )
         return [_record_row(row) for row in self._all(sql, [*params, limit])]
 
@@ -322,8 +322,10 @@ class Queries:
 
     def record(self, run_id: int, kind: str, key: str) -> RecordDetail | None:
         rows = self._all(
-            f"SELECT {_ROW_COLUMNS}, fields, changes, raw, source_file FROM records "
-            "WHERE run_id = ? AND kind = ? AND key = ?",
+            f"SELECT {', '.join('s.' + c.strip() for c in _ROW_COLUMNS.split(','))}, "
+            "r.fields, r.changes, r.raw, r.source_file "
+            "FROM shown_records s JOIN records r ON r.id = s.id "
+            "WHERE r.run_id = ? AND r.kind = ? AND r.key = ?",
             [run_id, kind, key],
         )
         if not rows:
@@ -386,7 +388,7 @@ class Queries:
 
     def _related(self, run_id: int, row: RecordRow) -> list[RecordRow]:
         """The records one step away: a person's memberships, a group's school and members …"""
-        sql = f"SELECT {_ROW_COLUMNS} FROM records WHERE run_id = ? AND "
+        sql = f"SELECT {_ROW_COLUMNS} FROM shown_records WHERE run_id = ? AND "
         if row.kind == "person":
             return [
                 _record_row(r)
@@ -491,7 +493,7 @@ class Queries:
             SELECT r.run_id, r.kind, r.key, r.name, r.email, r.school, r.grp, r.status,
                    r.change, f.code, f.severity, f.message, f.root_kind, f.root_key, f.root_code,
                    coalesce(f.source_ref, r.source_ref), r.appears_on
-            FROM records r {join} findings f ON f.record_id = r.id {finding_filter}
+            FROM shown_records r {join} findings f ON f.record_id = r.id {finding_filter}
             WHERE {" AND ".join(where)} ORDER BY r.id, f.id
         """
         params = ([code] if code else []) + params

@@ -232,9 +232,9 @@ def _diff(conn, run_id: int, previous: int, delta_kinds: frozenset[str]) -> None
         f"""
         INSERT INTO records (run_id, kind, key, name, email, school, grp, status, change,
                              person_key, group_key, source_file, source_line, fields, civic_hash)
-        SELECT ?, p.kind, p.key, p.name, p.email, p.school, p.grp, 'absent', 'removed',
+        SELECT ?, p.kind, p.key, s.name, s.email, s.school, s.grp, 'absent', 'removed',
                p.person_key, p.group_key, p.source_file, p.source_line, p.fields, p.civic_hash
-        FROM records p
+        FROM shown_records s JOIN records p ON p.id = s.id
         WHERE p.run_id = ? AND p.status = 'imported' AND p.kind NOT IN ({skip})
           AND NOT EXISTS (SELECT 1 FROM records r
                           WHERE r.run_id = ? AND r.kind = p.kind AND r.key = p.key)
