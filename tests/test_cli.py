@@ -1,4 +1,4 @@
-"""The CLI contract on the demo municipality: status, why, export and rules as a script sees them."""
+"""The CLI contract on the demo municipality: status, why, export, rules as a script sees them."""
 
 from __future__ import annotations
 

@@ -17,7 +17,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from oneroster_builder import (
+
+from rostertui.domain.catalogue import RULES
+from rostertui.store.queries import FindingDetail, Queries, RecordDetail
+from rostertui.sync import SyncResult, sync
+from tests.oneroster_builder import (
     AS_OF,
     SPEC_HEADERS,
     Bundle,
@@ -29,10 +33,6 @@ from oneroster_builder import (
     session,
     user,
 )
-
-from rostertui.domain.catalogue import RULES
-from rostertui.store.queries import FindingDetail, Queries, RecordDetail
-from rostertui.sync import SyncResult, sync
 
 # --- coverage bookkeeping ----------------------------------------------------------------------
 
