@@ -23,8 +23,8 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
 }
 """The canonical fields of each kind, in the order the record screen shows them."""
 
-Display = tuple[str | None, str | None, str | None, str | None, str | None, str | None]
-"""name, e-mail, school name, group name, person key, group key — the row a person scans."""
+Display = tuple[str, str, str, str]
+"""name, e-mail, school name, group name — the row a person scans."""
 
 
 _ISO: dict[date | None, str] = {None: ""}
@@ -48,21 +48,21 @@ class Describer:
         }
 
     def display(self, verdict: Verdict) -> Display:
-        """A membership's names are its person's and group's: the store joins those in."""
+        """A school, person or group as a person scans it. (A membership shows its person's
+        and its group's names, which the store joins in rather than repeats.)"""
         record = verdict.record
         if record is None:
-            return ("", "", "", "", None, None)
-        if isinstance(record, Membership):
-            return (None, None, None, None, record.person_id, record.group_id)
+            return ("", "", "", "")
         if isinstance(record, Person):
             names = self.school_names
             schools = ", ".join(
                 dict.fromkeys(names[p.school_id] for p in record.placements if p.school_id in names)
             )
-            return (record.name, record.email, schools, "", None, None)
+            return (record.name, record.email, schools, "")
         if isinstance(record, Group):
-            return (record.name, "", self.school_names.get(record.school_id, ""), "", None, None)
-        return (record.name, "", record.name, "", None, None)
+            return (record.name, "", self.school_names.get(record.school_id, ""), "")
+        assert isinstance(record, School)
+        return (record.name, "", record.name, "")
 
 
 def field_values(verdict: Verdict) -> tuple[str, ...]:

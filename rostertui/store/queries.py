@@ -23,6 +23,7 @@ EXPORT_COLUMNS = (
     "run_id", "kind", "key", "name", "email", "school", "group", "status", "change", "code",
     "severity", "message", "root_kind", "root_key", "root_code", "source_ref", "appears_on",
 )  # fmt: skip
+_RELATED_LIMIT = 200
 _SEVERITY_ORDER = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
 
 
@@ -387,35 +388,30 @@ class Queries:
         return dict(zip(names, values, strict=False))
 
     def _related(self, run_id: int, row: RecordRow) -> list[RecordRow]:
-        """The records one step away: a person's memberships, a group's school and members …"""
-        sql = f"SELECT {_ROW_COLUMNS} FROM shown_records WHERE run_id = ? AND "
-        if row.kind == "person":
-            return [
-                _record_row(r)
-                for r in self._all(sql + "person_key = ? LIMIT 200", [run_id, row.key])
-            ]
-        if row.kind == "group":
-            return [
-                _record_row(r)
-                for r in self._all(sql + "group_key = ? LIMIT 200", [run_id, row.key])
-            ]
+        """The records one step away: a person's or group's memberships, a membership's person
+        and group, a school's groups."""
+        sql = f"SELECT {_ROW_COLUMNS} FROM shown_records WHERE "
         if row.kind == "membership":
-            fields = self._all("SELECT person_key, group_key FROM records WHERE id = ?", [row.id])
-            person, group = fields[0]
-            return [
-                _record_row(r)
-                for r in self._all(
-                    sql + "((kind = 'person' AND key = ?) OR (kind = 'group' AND key = ?))",
-                    [run_id, person, group],
-                )
-            ]
-        return [
-            _record_row(r)
-            for r in self._all(
-                sql + "kind = 'group' AND school = ? LIMIT 200",
-                [run_id, row.name],
+            found = self._all(
+                sql + "run_id = ? AND ((kind = 'person' AND key = (SELECT person_key FROM records "
+                "WHERE id = ?)) OR (kind = 'group' AND key = (SELECT group_key FROM records "
+                "WHERE id = ?)))",
+                [run_id, row.id, row.id],
             )
-        ]
+        elif row.kind == "school":
+            found = self._all(
+                sql + "run_id = ? AND kind = 'group' AND school = ? LIMIT ?",
+                [run_id, row.name, _RELATED_LIMIT],
+            )
+        else:
+            members = self._all("SELECT members FROM records WHERE id = ?", [row.id])[0][0]
+            ids = [int(i) for i in (members or "").split(",") if i][:_RELATED_LIMIT]
+            found = (
+                self._all(sql + f"id IN ({','.join('?' for _ in ids)}) ORDER BY id", ids)
+                if ids
+                else []
+            )
+        return [_record_row(r) for r in found]
 
     def history(self, kind: str, key: str) -> list[HistoryEntry]:
         rows = self._all(

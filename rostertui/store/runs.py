@@ -8,6 +8,7 @@ the reason). Nothing here ever touches an earlier run's rows.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -99,31 +100,66 @@ def write_run(
 def _write_records(conn, run_id, evaluation, hasher, progress) -> None:
     next_id = (conn.execute("SELECT max(id) FROM records").fetchone()[0] or 0) + 1
     describer = Describer(evaluation)
+    members = _members(evaluation, next_id)
     for kind, verdicts in evaluation.by_kind().items():
+        insert = _insert_sql(run_id, kind)
+        row_of = _membership_row if kind == "membership" else _record_row
         records: list[tuple] = []
         findings: list[tuple] = []
         for count, verdict in enumerate(verdicts, start=1):
-            records.append(_record_row(next_id, run_id, verdict, describer, hasher))
+            records.append(row_of(next_id, verdict, describer, hasher, members))
             if verdict.findings:
                 ref = verdict.record.raw.ref if verdict.record and verdict.record.raw else ""
                 findings.extend(_finding_rows(next_id, run_id, verdict, evaluation, ref))
             next_id += 1
             if len(records) >= _BATCH:
-                _flush(conn, records, findings)
+                _flush(conn, insert, records, findings)
                 if progress:
                     progress(kind, count)
-        _flush(conn, records, findings)
+        _flush(conn, insert, records, findings)
         if progress:
             progress(kind, len(verdicts))
 
 
-def _flush(conn, records: list[tuple], findings: list[tuple]) -> None:
-    conn.executemany(
-        "INSERT INTO records (id, run_id, kind, key, name, email, school, grp, person_key, "
-        "group_key, status, change, appears_on, source_file, source_line, fields, raw, "
-        "civic_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        records,
+def _members(evaluation: Evaluation, first_id: int) -> dict[tuple[str, str], list[int]]:
+    """The record ids each person's and group's memberships will get.
+
+    Records are written kind by kind, so a membership's id is known before it is written; a
+    person or group row carries its memberships' ids, which spares the store two indexes over a
+    million rows (built in random order, they cost more than everything else in a night).
+    """
+    by_kind = evaluation.by_kind()
+    membership_id = first_id + sum(len(by_kind[k]) for k in ("school", "person", "group"))
+    members: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for offset, verdict in enumerate(by_kind["membership"]):
+        membership = verdict.record
+        members["person", membership.person_id].append(membership_id + offset)  # type: ignore[union-attr]
+        members["group", membership.group_id].append(membership_id + offset)  # type: ignore[union-attr]
+    return members
+
+
+def _insert_sql(run_id: int, kind: str) -> str:
+    """One statement per kind. The run id and kind are ours, not source text, so they are
+    written into the SQL once instead of being bound a million times; the change assumes no
+    earlier night, and the diff corrects the records the last good run also had."""
+    assert isinstance(run_id, int) and kind in RECORD_KINDS
+    if kind == "membership":
+        return (
+            "INSERT INTO records (id, run_id, kind, key, person_key, group_key, status, change, "
+            "appears_on, source_file, source_line, fields, raw) VALUES "
+            f"(?1, {run_id}, 'membership', ?2, ?3, ?4, ?5, "
+            "CASE ?5 WHEN 'imported' THEN 'created' ELSE 'none' END, ?6, ?7, ?8, ?9, ?10)"
+        )
+    return (
+        "INSERT INTO records (id, run_id, kind, key, name, email, school, grp, status, change, "
+        "appears_on, source_file, source_line, fields, raw, civic_hash, members) VALUES "
+        f"(?1, {run_id}, '{kind}', ?2, ?3, ?4, ?5, ?6, ?7, "
+        "CASE ?7 WHEN 'imported' THEN 'created' ELSE 'none' END, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     )
+
+
+def _flush(conn, insert: str, records: list[tuple], findings: list[tuple]) -> None:
+    conn.executemany(insert, records)
     conn.executemany(
         "INSERT INTO findings (run_id, record_id, kind, key, code, severity, field, message, "
         "source_ref, cause_kind, cause_key, cause_code, root_kind, root_key, root_code) "
@@ -134,29 +170,48 @@ def _flush(conn, records: list[tuple], findings: list[tuple]) -> None:
     findings.clear()
 
 
-def _record_row(record_id, run_id, verdict: Verdict, describer: Describer, hasher) -> tuple:
-    """The columns of one record, in _flush's order. The change assumes no earlier night;
-    the diff corrects the records that the last good run also had."""
+def _membership_row(record_id: int, verdict: Verdict, describer, hasher, members) -> tuple:
+    """A million of these a night: the names are joined in at read time (shown_records)."""
+    membership = verdict.record
+    raw = membership.raw  # type: ignore[union-attr]
+    appears = verdict.appears_on
+    return (
+        record_id,
+        verdict.key,
+        membership.person_id,  # type: ignore[union-attr]
+        membership.group_id,  # type: ignore[union-attr]
+        verdict.status,
+        appears.isoformat() if appears else None,
+        raw.origin if raw else None,
+        raw.line if raw else None,
+        pack(field_values(verdict)),
+        pack(raw.values) if raw else None,
+    )
+
+
+def _record_row(record_id: int, verdict: Verdict, describer: Describer, hasher, members) -> tuple:
     record = verdict.record
     raw = record.raw if record is not None else None
     civic_hash = None
     if isinstance(record, Person) and record.civic_no:
         canonical = normalise_civic_no(record.civic_no)
         civic_hash = hasher(canonical) if canonical else None
+    name, email, school, group = describer.display(verdict)
     return (
         record_id,
-        run_id,
-        verdict.kind,
         verdict.key,
-        *describer.display(verdict),
+        name,
+        email,
+        school,
+        group,
         verdict.status,
-        "created" if verdict.status == "imported" else "none",
         verdict.appears_on.isoformat() if verdict.appears_on else None,
         raw.origin if raw else None,
         raw.line if raw else None,
         pack(field_values(verdict)),
         pack(raw.values) if raw else None,
         civic_hash,
+        ",".join(map(str, ids)) if (ids := members.get((verdict.kind, verdict.key))) else None,
     )
 
 
@@ -231,9 +286,11 @@ def _diff(conn, run_id: int, previous: int, delta_kinds: frozenset[str]) -> None
     conn.execute(
         f"""
         INSERT INTO records (run_id, kind, key, name, email, school, grp, status, change,
-                             person_key, group_key, source_file, source_line, fields, civic_hash)
+                             person_key, group_key, source_file, source_line, fields, civic_hash,
+                             members)
         SELECT ?, p.kind, p.key, s.name, s.email, s.school, s.grp, 'absent', 'removed',
-               p.person_key, p.group_key, p.source_file, p.source_line, p.fields, p.civic_hash
+               p.person_key, p.group_key, p.source_file, p.source_line, p.fields, p.civic_hash,
+               p.members
         FROM shown_records s JOIN records p ON p.id = s.id
         WHERE p.run_id = ? AND p.status = 'imported' AND p.kind NOT IN ({skip})
           AND NOT EXISTS (SELECT 1 FROM records r

@@ -60,12 +60,11 @@ MIGRATIONS: list[str] = [
         fields TEXT NOT NULL DEFAULT '',  -- packed (store/packing.py), in FIELD_NAMES order
         raw TEXT,                       -- packed values; the header is in source_headers
         civic_hash TEXT,
-        person_key TEXT,
-        group_key TEXT
+        person_key TEXT,                -- a membership's person and group
+        group_key TEXT,
+        members TEXT                    -- a person's or group's memberships: their record ids
     );
     CREATE UNIQUE INDEX records_by_key ON records (run_id, kind, key);
-    CREATE INDEX records_by_person ON records (run_id, person_key) WHERE person_key IS NOT NULL;
-    CREATE INDEX records_by_group ON records (run_id, group_key) WHERE group_key IS NOT NULL;
     CREATE INDEX records_by_civic ON records (civic_hash) WHERE civic_hash IS NOT NULL;
     CREATE TABLE findings (
         id INTEGER PRIMARY KEY,
