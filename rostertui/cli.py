@@ -23,8 +23,9 @@ from rostertui import render
 from rostertui.domain.model import RECORD_KINDS
 from rostertui.domain.verdict import STATUSES
 from rostertui.store.queries import EXPORT_COLUMNS, Queries, QueryError
+from rostertui.store.runs import RunError
 from rostertui.store.schema import StoreError
-from rostertui.sync import SyncResult, sync
+from rostertui.sync import SyncResult, accept_held, sync
 
 app = typer.Typer(
     help="rostertui: why is a pupil or teacher missing after last night's roster sync?",
@@ -98,9 +99,9 @@ def open_console(db: DbOption = None) -> None:
 @app.command("sync")
 def sync_command(
     source: Annotated[
-        str,
+        str | None,
         typer.Argument(help="OneRoster folder or .zip (sheets and URLs come later)."),
-    ],
+    ] = None,
     db: DbOption = None,
     policy: Annotated[
         Path | None, typer.Option("--policy", help="Policy TOML (default: built-in defaults).")
@@ -108,14 +109,39 @@ def sync_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Judge as of this date (YYYY-MM-DD).")
     ] = None,
+    accept_held: Annotated[
+        int | None,
+        typer.Option("--accept-held", help="Apply held run RUN after a human has looked."),
+    ] = None,
 ) -> None:
-    """Read SOURCE, judge every record, and record one run. Exit 0 recorded, 1 failed."""
+    """Read SOURCE, judge every record, and record one run.
+
+    Exit 0 when the run is recorded, 1 when it failed, 3 when it is held (it would remove more
+    users than the policy allows; nothing is removed until `--accept-held RUN`).
+    """
+    if accept_held is not None:
+        if source is not None:
+            raise fail("give either SOURCE or --accept-held RUN, not both", 2)
+        _accept(db_path(db), accept_held)
+        return
+    if source is None:
+        raise fail("missing SOURCE (a OneRoster folder or .zip); see `rostertui sync --help`", 2)
     night = parse_date(as_of)
     try:
         result = _sync_with_progress(db_path(db), source, policy, night)
     except StoreError as exc:
         raise fail(str(exc)) from exc
     _report_sync(db_path(db), result)
+
+
+def _accept(path: Path, run_id: int) -> None:
+    if not path.exists():
+        raise fail(f"{path}: no database here")
+    try:
+        accept_held(path, run_id)
+    except (RunError, StoreError) as exc:
+        raise fail(str(exc)) from exc
+    out.print(f"Run {run_id} accepted: it is now the latest good run.")
 
 
 def _sync_with_progress(path: Path, source: str, policy: Path | None, night) -> SyncResult:
@@ -132,6 +158,8 @@ def _sync_with_progress(path: Path, source: str, policy: Path | None, night) -> 
 def _report_sync(path: Path, result: SyncResult) -> None:
     if result.state == "failed":
         raise fail(f"run {result.run_id} failed: {result.error}")
+    if result.state == "held":
+        raise fail(f"run {result.run_id} held: {result.error}", 3)
     with queries(path) as q:
         summaries = q.imports(result.run_id)
     parts = ", ".join(

@@ -17,6 +17,7 @@ from rostertui.domain.model import SourceError
 from rostertui.domain.policy import Policy, PolicyError, load_policy
 from rostertui.sources import read_source
 from rostertui.store import runs
+from rostertui.store.lock import writer_lock
 from rostertui.store.schema import connect, keyed_hasher
 
 
@@ -35,7 +36,29 @@ def sync(
     as_of: date | None = None,
     progress: runs.Progress | None = None,
 ) -> SyncResult:
+    with writer_lock(db_path):
+        return _locked_sync(db_path, source, policy_path, as_of, progress)
+
+
+def accept_held(db_path: Path, run_id: int) -> None:
+    """Apply a held run after a human has looked: it becomes the latest good run."""
+    with writer_lock(db_path):
+        db = connect(db_path)
+        try:
+            runs.accept_held(db, run_id)
+        finally:
+            db.close()
+
+
+def _locked_sync(
+    db_path: Path,
+    source: str,
+    policy_path: Path | None,
+    as_of: date | None,
+    progress: runs.Progress | None,
+) -> SyncResult:
     db = connect(db_path)
+    runs.close_interrupted(db)
     try:
         policy: Policy | None = load_policy(policy_path)
         policy_error = None
@@ -50,11 +73,18 @@ def sync(
     gc.disable()  # a million long-lived records and no cycles: the collector only costs time
     try:
         roster = read_source(source, policy)
+        empty = [f for f in roster.file_findings if f.code == "SOURCE_FILE_EMPTY"]
+        if empty and runs.latest_good_run(db) is None:
+            raise SourceError(
+                "SOURCE_UNREADABLE",
+                f"{empty[0].message}; on a first night that is not a roster",
+                empty[0].ref,
+            )
         if as_of is None and policy.as_of is None and roster.as_of_hint:
             night = roster.as_of_hint
         hasher = keyed_hasher(db)
         evaluation = evaluate(roster, policy, night, hasher)
-        runs.write_run(
+        state = runs.write_run(
             db,
             run_id,
             evaluation,
@@ -62,6 +92,7 @@ def sync(
             roster.headers,
             roster.delta_kinds,
             hasher,
+            policy.mass_removal_threshold,
             progress,
         )
     except SourceError as exc:
@@ -73,4 +104,12 @@ def sync(
     finally:
         gc.enable()
         db.close()
-    return SyncResult(run_id, "good")
+    return SyncResult(run_id, state, _held_reason(db_path, run_id) if state == "held" else None)
+
+
+def _held_reason(db_path: Path, run_id: int) -> str | None:
+    db = connect(db_path)
+    try:
+        return db.execute("SELECT error FROM runs WHERE id = ?", [run_id]).fetchone()[0]
+    finally:
+        db.close()

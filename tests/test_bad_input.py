@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -12,26 +11,25 @@ from typer.testing import CliRunner
 
 from rostertui.cli import app
 from rostertui.store.queries import Queries
+from tests.oneroster_builder import clean_roster
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "oneroster"
 runner = CliRunner()
+AS_OF = "2026-11-22"
 
 
 @pytest.fixture
 def good(tmp_path: Path) -> tuple[Path, Path, int]:
-    """A database holding one good run of a OneRoster 1.1 bundle, and that bundle as a folder."""
-    folder = tmp_path / "bundle"
-    with zipfile.ZipFile(REFERENCE / "Test_full_data_set.zip") as archive:
-        archive.extractall(folder)
+    """A database holding one good run of a clean OneRoster 1.1 bundle, and that bundle."""
+    folder = clean_roster().write(tmp_path / "bundle")
     db = tmp_path / "r.db"
-    result = runner.invoke(app, ["sync", str(folder), "--db", str(db)])
+    result = runner.invoke(app, ["sync", str(folder), "--db", str(db), "--as-of", AS_OF])
     assert result.exit_code == 0, result.output
     return db, folder, 1
 
 
 def sync_fails(db: Path, source: Path | str, *extra: str) -> str:
     """Run a sync that must fail; return its one line of error."""
-    result = runner.invoke(app, ["sync", str(source), "--db", str(db), *extra])
+    result = runner.invoke(app, ["sync", str(source), "--db", str(db), "--as-of", AS_OF, *extra])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -46,7 +44,7 @@ def assert_good_run_untouched(db: Path, good_run: int, reason: str) -> None:
         assert latest.state == "failed"
         assert reason in (latest.error or "")
         persons = q.rows(good_run, kind="person")
-        assert len(persons) == 6  # the good run's users are all still there
+        assert [p.status for p in persons] == ["imported"] * 3  # the good run is all there
 
 
 def rewrite(folder: Path, name: str, text: str, encoding: str = "utf-8") -> None:
@@ -125,22 +123,36 @@ def test_empty_file(good):
     assert_good_run_untouched(db, run, "empty")
 
 
-def test_header_only_users(good):
+def test_header_only_users_holds_after_a_good_night(good):
+    """An empty users file after a good night is a truncated export: hold, remove nobody."""
     db, folder, run = good
     header = (folder / "users.csv").read_text().splitlines()[0]
     rewrite(folder, "users.csv", header + "\n")
-    line = sync_fails(db, folder)
-    assert "users.csv:2: the file has a header but no rows" in line
-    assert_good_run_untouched(db, run, "header but no rows")
+    result = runner.invoke(app, ["sync", str(folder), "--db", str(db), "--as-of", AS_OF])
+    assert result.exit_code == 3, result.output
+    assert "held" in result.stderr and "--accept-held 2" in result.stderr
+    with Queries.open(db) as q:
+        assert q.latest_good_run_id() == run
+        assert q.latest_run().state == "held"
+        codes = {(f[0], f[2]) for f in q.run_findings(2)}
+    assert ("run", "MASS_REMOVAL_HELD") in codes and ("file", "SOURCE_FILE_EMPTY") in codes
+
+
+def test_header_only_users_on_a_first_night(tmp_path):
+    folder = clean_roster().write(tmp_path / "bundle")
+    header = (folder / "users.csv").read_text().splitlines()[0]
+    rewrite(folder, "users.csv", header + "\n")
+    line = sync_fails(tmp_path / "first.db", folder)
+    assert "users.csv:2: the file has a header but no rows; on a first night" in line
 
 
 def test_unclosed_quote(good):
     db, folder, run = good
     lines = (folder / "users.csv").read_text().splitlines()
-    lines[3] = lines[3].replace(",Thomas,", ',"Thomas,', 1)
+    lines[2] = lines[2].replace(",Anna,", ',"Anna,', 1)
     rewrite(folder, "users.csv", "\n".join(lines) + "\n")
     line = sync_fails(db, folder)
-    assert "users.csv:4, column 9: unclosed quote" in line
+    assert "users.csv:3, column 9: unclosed quote" in line
     assert_good_run_untouched(db, run, "unclosed quote")
 
 
@@ -159,28 +171,26 @@ def test_impossible_date_skips_only_that_row(good):
     failed run — the rest of the night's roster still lands."""
     db, folder, _ = good
     text = (folder / "enrollments.csv").read_text()
-    rewrite(folder, "enrollments.csv", text.replace("2022-03-15", "2026-02-30", 1))
-    result = runner.invoke(app, ["sync", str(folder), "--db", str(db)])
+    rewrite(folder, "enrollments.csv", text.replace("2026-08-17", "2026-02-30", 1))
+    result = runner.invoke(app, ["sync", str(folder), "--db", str(db), "--as-of", AS_OF])
     assert result.exit_code == 0, result.output
     with Queries.open(db) as q:
         run = q.latest_run()
         assert run.state == "good"
-        rows = [
-            r
-            for r in q.export_rows(run.id, kind="membership")
-            if r["code"] == "SOURCE_ROW_MALFORMED"
-        ]
-    assert [(r["key"], r["status"], r["source_ref"]) for r in rows] == [
-        ("enr-t-222-12345-123456", "skipped", "enrollments.csv:2")
+        rows = list(q.export_rows(run.id, kind="membership"))
+    broken = [r for r in rows if r["code"] == "SOURCE_ROW_MALFORMED"]
+    assert [(r["key"], r["status"], r["source_ref"]) for r in broken] == [
+        ("e1", "skipped", "enrollments.csv:2")
     ]
-    assert "beginDate '2026-02-30' is not a date" in rows[0]["message"]
+    assert "beginDate '2026-02-30' is not a date" in broken[0]["message"]
+    assert {r["status"] for r in rows if r["key"] != "e1"} == {"imported"}
 
 
 def test_cp1252_file_reads_with_a_warning(good):
     db, folder, _ = good
-    text = (folder / "users.csv").read_text().replace("Mary,Jones", "Åsa,Öberg")
+    text = (folder / "users.csv").read_text().replace("Erik,Berg", "Åsa,Öberg")
     rewrite(folder, "users.csv", text, encoding="cp1252")
-    result = runner.invoke(app, ["sync", str(folder), "--db", str(db)])
+    result = runner.invoke(app, ["sync", str(folder), "--db", str(db), "--as-of", AS_OF])
     assert result.exit_code == 0, result.output
     with Queries.open(db) as q:
         run = q.latest_run()
@@ -205,6 +215,10 @@ def test_zip_bundle_reads_like_a_folder(good, tmp_path):
         for path in folder.iterdir():
             archive.write(path, f"export/{path.name}")
     (tmp_path / "nested.zip").write_bytes(packed.getvalue())
-    result = runner.invoke(app, ["sync", str(tmp_path / "nested.zip"), "--db", str(db)])
+    result = runner.invoke(
+        app, ["sync", str(tmp_path / "nested.zip"), "--db", str(db), "--as-of", AS_OF]
+    )
     assert result.exit_code == 0, result.output
-    shutil.rmtree(folder)
+    with Queries.open(db) as q:
+        persons = q.rows(q.latest_run().id, kind="person")
+    assert [(p.status, p.change) for p in persons] == [("imported", "unchanged")] * 3

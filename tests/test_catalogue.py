@@ -20,6 +20,7 @@ ADDED_CODES = (
     "PERSON_SCHOOL_NOT_IMPORTED",
     "GROUP_INACTIVE",
     "MEMBERSHIP_INACTIVE",
+    "SOURCE_FILE_EMPTY",
     "POLICY_INVALID",
 )
 ENTITIES = {"run", "file", "any", "school", "person", "group", "membership"}
@@ -111,6 +112,7 @@ def test_cascades_have_no_owner_of_their_own() -> None:
         ("PERSON_SCHOOL_NOT_IMPORTED", "person", Severity.CASCADE, "—"),
         ("GROUP_INACTIVE", "group", Severity.EXCLUDE, "registry"),
         ("MEMBERSHIP_INACTIVE", "membership", Severity.EXCLUDE, "registry"),
+        ("SOURCE_FILE_EMPTY", "file", Severity.WARNING, "registry"),
         ("POLICY_INVALID", "run", Severity.RUN, "policy"),
     ],
 )

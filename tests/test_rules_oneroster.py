@@ -37,8 +37,6 @@ from tests.oneroster_builder import (
 # --- coverage bookkeeping ----------------------------------------------------------------------
 
 NOT_EXPRESSIBLE = {
-    # Needs a previous good run and a share of users removed overnight, not a planted row.
-    "MASS_REMOVAL_HELD",
     # Needs an earlier run's person with the same civic number or e-mail under another id.
     "PERSON_ID_CHANGED",
 }
@@ -322,8 +320,8 @@ def _users_without_rows(bundle: Bundle, tmp: Path) -> str:
 @plants("SOURCE_UNREADABLE")
 @pytest.mark.parametrize(
     "make_source",
-    [_missing_folder, _not_a_roster, _without_enrollments, _users_without_rows],
-    ids=["missing-folder", "not-a-roster", "required-file-missing", "bulk-users-without-rows"],
+    [_missing_folder, _not_a_roster, _without_enrollments],
+    ids=["missing-folder", "not-a-roster", "required-file-missing"],
 )
 def test_source_unreadable_fails_the_run_and_keeps_the_last_good_one(night, tmp_path, make_source):
     good = night(clean_roster())
@@ -334,6 +332,19 @@ def test_source_unreadable_fails_the_run_and_keeps_the_last_good_one(night, tmp_
     assert bad.q.latest_run().id == bad.run_id
     assert bad.q.latest_good_run_id() == good.run_id
     assert bad.q.run_with_records().id == good.run_id
+
+
+@plants("SOURCE_FILE_EMPTY", "MASS_REMOVAL_HELD")
+def test_users_without_rows_after_a_good_night_holds_the_run(night, tmp_path):
+    """A truncated export would remove everyone: the night is held, the last good run stays."""
+    good = night(clean_roster())
+    held = night(source=_users_without_rows(clean_roster(), tmp_path))
+    assert held.result.state == "held" and held.state == "held"
+    assert "would remove 3 of the 3 users" in (held.result.error or "")
+    codes = {code for _, _, code in held.run_findings()}
+    assert {"SOURCE_FILE_EMPTY", "MASS_REMOVAL_HELD"} <= codes
+    assert held.q.latest_good_run_id() == good.run_id
+    assert held.q.run_with_records().id == held.run_id  # why/export still read the held night
 
 
 def _misspelled_given_name(bundle: Bundle) -> None:

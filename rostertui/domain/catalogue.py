@@ -752,6 +752,19 @@ _RULE_LIST: tuple[Rule, ...] = (
         "If the person should still be in the group, place them in it again in the registry.",
     ),
     _rule(
+        "SOURCE_FILE_EMPTY",
+        "file",
+        "warning",
+        "registry",
+        "Required file has no rows",
+        "orgs.csv or users.csv has a header but no rows",
+        "The export came through with an empty schools or users file — almost always a "
+        "truncated or failed export, not a municipality without pupils. After a good night "
+        "this holds the run (every user would be removed); on a first night it fails.",
+        "Check the registry's export job and run it again; if the file really should be empty, "
+        "accept the held run with `rostertui sync --accept-held RUN`.",
+    ),
+    _rule(
         "POLICY_INVALID",
         "run",
         "run fails",

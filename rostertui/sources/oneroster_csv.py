@@ -201,11 +201,14 @@ class _BundleReader:
                 and not self.row_counts.get(table.name)
                 and self.modes.get(table.name) != "delta"
             ):
-                raise SourceError(
-                    "SOURCE_UNREADABLE",
-                    f"{table.name}:2: the file has a header but no rows; a bulk export "
-                    "without them is not a roster",
-                    f"{table.name}:2",
+                self.findings.append(
+                    FileFinding(
+                        "SOURCE_FILE_EMPTY",
+                        "file",
+                        table.name,
+                        f"{table.name}:2: the file has a header but no rows",
+                        f"{table.name}:2",
+                    )
                 )
         roster.groups = self._classes(classes, sessions, courses)
         roster.memberships = self._enrollments(enrollments)

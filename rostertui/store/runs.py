@@ -21,6 +21,12 @@ from rostertui.domain.verdict import Evaluation, Verdict
 from rostertui.store.packing import pack, unpack
 
 _BATCH = 20_000
+
+
+class RunError(Exception):
+    """A run cannot be changed as asked (accepting a run that is not held …)."""
+
+
 Progress = Callable[[str, int], None]
 
 
@@ -40,6 +46,16 @@ def begin_run(db: sqlite_utils.Database, source: str, as_of: str, policy: dict) 
             ["running", source, as_of, now(), json.dumps(policy, default=str)],
         )
     return cursor.lastrowid
+
+
+def close_interrupted(db: sqlite_utils.Database) -> None:
+    """Runs left "running" by a sync that died: with the writer lock held, none is alive."""
+    with db.conn:
+        db.execute(
+            "UPDATE runs SET state = 'failed', finished_at = ?, "
+            "error = 'interrupted: the sync stopped before it finished' WHERE state = 'running'",
+            [now()],
+        )
 
 
 def fail_run(
@@ -68,9 +84,11 @@ def write_run(
     headers: dict[str, tuple[str, ...]],
     delta_kinds: frozenset[str],
     hasher: Callable[[str], str],
+    removal_threshold: float,
     progress: Progress | None = None,
-) -> None:
-    """Store the evaluation as run `run_id`, diff it, summarise it, and mark it good."""
+) -> str:
+    """Store the evaluation as run `run_id`, diff it and summarise it; mark it good, or held
+    when it would remove more than `removal_threshold` of the last good run's users."""
     previous = latest_good_run(db)
     conn = db.conn
     with conn:
@@ -92,8 +110,60 @@ def write_run(
             [run_id],
         )
         _summarise(conn, run_id)
+        held = _mass_removal(conn, run_id, previous, removal_threshold)
+        if held:
+            _write_file_findings(conn, run_id, [held])
+        state = "held" if held else "good"
         conn.execute(
-            "UPDATE runs SET state = 'good', finished_at = ? WHERE id = ?", [now(), run_id]
+            "UPDATE runs SET state = ?, finished_at = ?, error = ? WHERE id = ?",
+            [state, now(), held.message if held else None, run_id],
+        )
+    return state
+
+
+def _mass_removal(conn, run_id: int, previous: int | None, threshold: float) -> FileFinding | None:
+    """A truncated export or a broken filter looks like a mass leaving: hold it for a human."""
+    if previous is None:
+        return None
+    before = conn.execute(
+        "SELECT imported FROM imports WHERE run_id = ? AND kind = 'person'", [previous]
+    ).fetchone()
+    removed = conn.execute(
+        "SELECT removed FROM imports WHERE run_id = ? AND kind = 'person'", [run_id]
+    ).fetchone()
+    if not before or not before[0] or removed is None:
+        return None
+    share = removed[0] / before[0]
+    if share <= threshold:
+        return None
+    return FileFinding(
+        "MASS_REMOVAL_HELD",
+        "run",
+        str(run_id),
+        f"this night would remove {removed[0]:,} of the {before[0]:,} users imported in run "
+        f"{previous} ({share:.0%}, more than the policy's {threshold:.0%}); the run is held and "
+        f"run {previous} stays the latest good one. If the removals are real, accept it with "
+        f"`rostertui sync --accept-held {run_id}`",
+    )
+
+
+def accept_held(db: sqlite_utils.Database, run_id: int) -> None:
+    """A human has looked: the held run becomes the latest good run, removals and all."""
+    row = db.execute("SELECT state FROM runs WHERE id = ?", [run_id]).fetchone()
+    if row is None:
+        raise RunError(f"no run {run_id} in this database")
+    if row[0] != "held":
+        raise RunError(f"run {run_id} is {row[0]}, not held; only a held run can be accepted")
+    newer = latest_good_run(db)
+    if newer is not None and newer > run_id:
+        raise RunError(
+            f"run {newer} is a newer good run; accepting the older held run {run_id} would "
+            "step back in time"
+        )
+    with db.conn:
+        db.execute(
+            "UPDATE runs SET state = 'good', error = ? WHERE id = ?",
+            [f"held, then accepted on {now()}", run_id],
         )
 
 
@@ -250,7 +320,7 @@ def _write_file_findings(conn, run_id: int, findings: Iterable[FileFinding]) -> 
 
 
 def _file_severity(code: str) -> str:
-    return "error" if code == "SOURCE_ROW_MALFORMED" else "warning"
+    return {"SOURCE_ROW_MALFORMED": "error", "MASS_REMOVAL_HELD": "error"}.get(code, "warning")
 
 
 def _diff(conn, run_id: int, previous: int, delta_kinds: frozenset[str]) -> None:
