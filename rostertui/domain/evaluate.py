@@ -297,13 +297,15 @@ class _Evaluator:
                 )
             )
         self._email(verdict, person, emails)
-        if person.role not in policy.allowed_roles:
+        format_roles = self.roster.capabilities.roles
+        allowed = [r for r in policy.allowed_roles if format_roles is None or r in format_roles]
+        if person.role not in allowed:
             shown = repr(person.role) if person.role else "empty"
             verdict.add(
                 Finding(
                     "PERSON_UNKNOWN_ROLE",
                     "error",
-                    f"role {shown} is not one of {', '.join(policy.allowed_roles)}",
+                    f"role {shown} is not one of {', '.join(allowed)}",
                     "role",
                 )
             )

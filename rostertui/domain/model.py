@@ -154,6 +154,7 @@ class Capabilities:
     memberships: bool = True
     school_year: bool = False
     export_flag: bool = False
+    roles: frozenset[str] | None = None  # the only roles the format can carry; None = any
 
 
 @dataclass(slots=True)
