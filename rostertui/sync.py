@@ -83,7 +83,7 @@ def _locked_sync(
         if as_of is None and policy.as_of is None and roster.as_of_hint:
             night = roster.as_of_hint
         hasher = keyed_hasher(db)
-        evaluation = evaluate(roster, policy, night, hasher)
+        evaluation = evaluate(roster, policy, night, hasher, runs.known_persons(db))
         state = runs.write_run(
             db,
             run_id,

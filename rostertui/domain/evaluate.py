@@ -12,10 +12,22 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from rostertui.domain.identity import civic_no_problem, email_domain, is_valid_email
+from rostertui.domain.identity import (
+    civic_no_problem,
+    email_domain,
+    is_valid_email,
+    normalise_civic_no,
+)
 from rostertui.domain.model import Group, Membership, Person, Placement, Roster, School
 from rostertui.domain.policy import Policy, is_protected_marking, is_truthy_flag
-from rostertui.domain.verdict import SEVERITY_OF_STATUS, Cause, Evaluation, Finding, Verdict
+from rostertui.domain.verdict import (
+    SEVERITY_OF_STATUS,
+    Cause,
+    Evaluation,
+    Finding,
+    KnownPersons,
+    Verdict,
+)
 
 _SOURCE_SEVERITY = {"SOURCE_ROW_MALFORMED": "error"}  # other row-level source codes only warn
 MEMBERSHIP_ROLES = frozenset(
@@ -24,14 +36,29 @@ MEMBERSHIP_ROLES = frozenset(
 Hasher = Callable[[str], str]
 
 
-def evaluate(roster: Roster, policy: Policy, as_of: date, protect: Hasher) -> Evaluation:
-    """Judge every record; `protect` turns a protected person's id into its keyed hash."""
-    return _Evaluator(roster, policy, as_of, protect).run()
+def evaluate(
+    roster: Roster,
+    policy: Policy,
+    as_of: date,
+    protect: Hasher,
+    known: KnownPersons | None = None,
+) -> Evaluation:
+    """Judge every record. `protect` is the database's keyed hash (protected ids, civic
+    numbers); `known` are the last good run's persons, to notice an id the registry re-issued."""
+    return _Evaluator(roster, policy, as_of, protect, known).run()
 
 
 class _Evaluator:
-    def __init__(self, roster: Roster, policy: Policy, as_of: date, protect: Hasher) -> None:
+    def __init__(
+        self,
+        roster: Roster,
+        policy: Policy,
+        as_of: date,
+        protect: Hasher,
+        known: KnownPersons | None,
+    ) -> None:
         self.roster = roster
+        self.known = known
         self.policy = policy
         self.as_of = as_of
         self.protect = protect
@@ -252,6 +279,7 @@ class _Evaluator:
     # -- persons ----------------------------------------------------------------------------
 
     def _persons(self) -> list[Verdict]:
+        self.source_person_ids = {p.id for p in self.roster.persons}
         verdicts: list[Verdict] = []
         emails: dict[str, Person] = {}
         for verdict in self._keyed("person", self.roster.persons, self.persons):
@@ -313,9 +341,40 @@ class _Evaluator:
             problem = civic_no_problem(person.civic_no, self.as_of)
             if problem:
                 verdict.add(Finding("PERSON_INVALID_CIVIC_NO", "warning", problem, "civic_no"))
+        if self.known is not None:
+            self._id_changed(verdict, person)
         self._schools_of(verdict, person)
         if not any(f.severity in ("exclude", "pending") for f in verdict.findings):
             self._groups_of(verdict, person)
+
+    def _id_changed(self, verdict: Verdict, person: Person) -> None:
+        """Same e-mail (or, with use_civic_no, personnummer) as last night's person under
+        another id that is gone from the source: the registry re-issued the id."""
+        known = self.known
+        assert known is not None
+        if person.id in known.ids:
+            return
+        matches = []
+        if person.email:
+            matches.append(("e-mail", known.by_email.get(person.email.lower())))
+        if self.policy.use_civic_no and person.civic_no:
+            canonical = normalise_civic_no(person.civic_no, self.as_of)
+            if canonical:
+                matches.append(("personnummer", known.by_civic_hash.get(self.protect(canonical))))
+        source_ids = self.source_person_ids
+        for what, old_id in matches:
+            if old_id and old_id not in source_ids:
+                verdict.add(
+                    Finding(
+                        "PERSON_ID_CHANGED",
+                        "warning",
+                        f"same {what} as {old_id!r} in the last good run, which is gone from "
+                        f"the source: the account under {old_id!r} would be orphaned and a new "
+                        f"one made for {person.id!r}",
+                        "id",
+                    )
+                )
+                return
 
     def _email(self, verdict: Verdict, person: Person, emails: dict[str, Person]) -> None:
         address = person.email

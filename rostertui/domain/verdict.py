@@ -82,6 +82,16 @@ class Verdict:
         return self.status == "imported"
 
 
+@dataclass(frozen=True, slots=True)
+class KnownPersons:
+    """The last good run's imported persons, by what identifies a human beyond the source id:
+    a person who comes back under a new id would orphan the old account."""
+
+    ids: frozenset[str]
+    by_email: dict[str, str]  # lower-cased e-mail -> person key
+    by_civic_hash: dict[str, str]  # keyed hash of the civic number -> person key
+
+
 @dataclass(slots=True)
 class Evaluation:
     """Every record's verdict for one run, in source order per kind."""

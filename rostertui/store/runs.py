@@ -17,7 +17,7 @@ import sqlite_utils
 from rostertui.domain.describe import FIELD_NAMES, Describer, field_values
 from rostertui.domain.identity import normalise_civic_no
 from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
-from rostertui.domain.verdict import Evaluation, Verdict
+from rostertui.domain.verdict import Evaluation, KnownPersons, Verdict
 from rostertui.store.packing import pack, unpack
 
 _BATCH = 20_000
@@ -46,6 +46,23 @@ def begin_run(db: sqlite_utils.Database, source: str, as_of: str, policy: dict) 
             ["running", source, as_of, now(), json.dumps(policy, default=str)],
         )
     return cursor.lastrowid
+
+
+def known_persons(db: sqlite_utils.Database) -> KnownPersons | None:
+    """The last good run's imported persons by e-mail and civic hash (PERSON_ID_CHANGED)."""
+    previous = latest_good_run(db)
+    if previous is None:
+        return None
+    rows = db.execute(
+        "SELECT key, email, civic_hash FROM records WHERE run_id = ? AND kind = 'person' "
+        "AND status = 'imported'",
+        [previous],
+    ).fetchall()
+    return KnownPersons(
+        ids=frozenset(key for key, _, _ in rows),
+        by_email={email.lower(): key for key, email, _ in rows if email},
+        by_civic_hash={civic: key for key, _, civic in rows if civic},
+    )
 
 
 def close_interrupted(db: sqlite_utils.Database) -> None:
