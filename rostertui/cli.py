@@ -215,6 +215,8 @@ def why(
         info = q.run_with_records(run)
         matches = q.search(info.id, query)
         details = [q.record(info.id, m.kind, m.key) for m in matches[:5]] if matches else []
+        sighting = None if matches else q.last_sighting(query, info.id)
+        near = [] if matches else q.near_matches(info.id, query)
         if as_json:
             out.print_json(
                 json.dumps(
@@ -223,17 +225,20 @@ def why(
                         "run": {"id": info.id, "state": info.state, "as_of": info.as_of},
                         "found": bool(matches),
                         "matches": [render.record_json(d) for d in details if d],
+                        "last_seen": {
+                            "run_id": sighting.run.id,
+                            "as_of": sighting.run.as_of,
+                            **render.row_json(sighting.row),
+                        }
+                        if sighting
+                        else None,
+                        "near_matches": [render.row_json(r) for r in near],
                     },
                     ensure_ascii=False,
                 )
             )
         elif not matches:
-            out.print(
-                render.safe(
-                    f"No record matches {query!r} in run {info.id} (as of {info.as_of}): "
-                    "not in that night's source."
-                )
-            )
+            out.print(render.miss_view(query, info, sighting, near))
         elif len(matches) == 1 or (matches[0].kind == "person" and _exact(matches[0], query)):
             out.print(render.record_view(details[0]))
         else:

@@ -20,10 +20,13 @@ from rostertui.domain.model import KIND_LABELS
 from rostertui.store.queries import (
     CodeSummary,
     FindingDetail,
+    HistoryEntry,
     ImportSummary,
     RecordDetail,
     RecordRow,
     RunInfo,
+    Sighting,
+    Timeline,
 )
 
 STATE_STYLE = {"good": "green", "held": "yellow", "failed": "bold red", "running": "cyan"}
@@ -192,16 +195,7 @@ def record_json(detail: RecordDetail) -> dict[str, Any]:
         "changes": detail.changes,
         "fields": detail.fields,
         "related": [row_json(r) for r in detail.related],
-        "history": [
-            {
-                "run_id": h.run_id,
-                "as_of": h.as_of,
-                "status": h.status,
-                "change": h.change,
-                "codes": list(h.codes),
-            }
-            for h in detail.history
-        ],
+        "timeline": timeline_json(detail.timeline),
     }
 
 
@@ -281,13 +275,67 @@ def record_view(detail: RecordDetail) -> RenderableType:
         parts.append(changes)
     if detail.related:
         parts.append(rows_table(detail.related, title="Related records"))
-    if len(detail.history) > 1:
-        history = Table(title="History", title_justify="left")
-        for column in ("Run", "As of", "Status", "Change", "Codes"):
-            history.add_column(column)
-        for h in detail.history[:10]:
-            history.add_row(str(h.run_id), h.as_of, h.status, h.change or "", " ".join(h.codes))
-        parts.append(history)
+    parts.append(timeline_text(detail.timeline))
+    return Stack(*parts)
+
+
+def timeline_text(timeline: Timeline) -> Text:
+    """First seen, each night its status or codes changed, last imported."""
+    text = Text("History: ", style="bold")
+    if timeline.first_seen is None:
+        return text
+    first = timeline.first_seen
+    text.append(f"first seen {first.as_of} (run {first.run_id})", style="")
+    if timeline.last_imported:
+        last = timeline.last_imported
+        text.append(f"; last imported {last.as_of} (run {last.run_id})")
+    else:
+        text.append("; never imported")
+    for event in timeline.events[-8:]:
+        codes = ", ".join(event.codes) or "no findings"
+        text.append(f"\n  {event.as_of} run {event.run_id}: {event.status} ({codes})")
+    return text
+
+
+def timeline_json(timeline: Timeline) -> dict[str, Any]:
+    def entry(h: HistoryEntry | None) -> dict[str, Any] | None:
+        if h is None:
+            return None
+        return {
+            "run_id": h.run_id,
+            "as_of": h.as_of,
+            "status": h.status,
+            "change": h.change,
+            "codes": list(h.codes),
+        }
+
+    return {
+        "first_seen": entry(timeline.first_seen),
+        "last_imported": entry(timeline.last_imported),
+        "events": [entry(h) for h in timeline.events],
+    }
+
+
+def miss_view(query: str, run: RunInfo, sighting: Sighting | None, near: list[RecordRow]):
+    """A miss, said plainly: not in that night's source; when last seen; who you may mean."""
+    parts: list[RenderableType] = [
+        safe(
+            f"No record matches {query!r} in run {run.id} (as of {run.as_of}): "
+            "not in that night's source."
+        )
+    ]
+    if sighting:
+        parts.append(
+            safe(
+                f"Last seen in run {sighting.run.id} (as of {sighting.run.as_of}) as "
+                f"{sighting.row.kind} {sighting.row.name or sighting.row.key} "
+                f"({sighting.row.key}), {sighting.row.status}."
+            )
+        )
+    else:
+        parts.append(Text("Never seen in any earlier run either."))
+    if near:
+        parts.append(rows_table(near, title="Did you mean"))
     return Stack(*parts)
 
 

@@ -10,12 +10,13 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import sqlite_utils
 
 from rostertui.domain.describe import FIELD_NAMES
-from rostertui.domain.identity import normalise_civic_no
+from rostertui.domain.identity import fold_text, normalise_civic_no
 from rostertui.store.packing import unpack
 from rostertui.store.schema import connect, keyed_hasher
 
@@ -25,6 +26,24 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 _RELATED_LIMIT = 200
 _SEVERITY_ORDER = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
+
+
+def _fts_match(query: str) -> str:
+    """Every word of the query as a quoted prefix: user text never becomes FTS syntax."""
+    return " AND ".join(f'"{token}"*' for token in re.findall(r"\w+", query.lower()))
+
+
+def _timeline(newest_first: list[HistoryEntry]) -> Timeline:
+    history = list(reversed(newest_first))
+    events: list[HistoryEntry] = []
+    for entry in history:
+        before = events[-1] if events else None
+        if before is None or (before.status, before.codes) != (entry.status, entry.codes):
+            events.append(entry)
+    imported = [h for h in history if h.status == "imported"]
+    return Timeline(
+        history[0] if history else None, imported[-1] if imported else None, tuple(events)
+    )
 
 
 class QueryError(Exception):
@@ -124,6 +143,23 @@ class HistoryEntry:
     codes: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A record across nights, told as events: first seen, each change, last imported."""
+
+    first_seen: HistoryEntry | None
+    last_imported: HistoryEntry | None
+    events: tuple[HistoryEntry, ...]  # oldest first: nights whose status or codes changed
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """Where a query was last found when tonight's source doesn't have it."""
+
+    run: RunInfo
+    row: RecordRow
+
+
 @dataclass(slots=True)
 class RecordDetail:
     run: RunInfo
@@ -134,6 +170,10 @@ class RecordDetail:
     raw: dict[str, str] | None
     related: list[RecordRow] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+
+    @property
+    def timeline(self) -> Timeline:
+        return _timeline(self.history)
 
     @property
     def withheld(self) -> bool:
@@ -413,6 +453,57 @@ class Queries:
             )
         return [_record_row(r) for r in found]
 
+    def last_sighting(self, query: str, before_run: int) -> Sighting | None:
+        """The latest earlier run in which the query matched anything: "last seen on …"."""
+        for run_id in self._runs_matching(query, before_run):
+            found = self.search(run_id, query, limit=1)
+            if found:
+                return Sighting(self.run(run_id), found[0])
+        return None
+
+    def _runs_matching(self, query: str, before_run: int) -> list[int]:
+        match = _fts_match(query)
+        if not match:
+            return []
+        return [
+            row[0]
+            for row in self._all(
+                "SELECT DISTINCT r.run_id FROM records_fts JOIN records r "
+                "ON r.id = records_fts.rowid WHERE records_fts MATCH ? AND r.run_id < ? "
+                "ORDER BY r.run_id DESC LIMIT 5",
+                [match, before_run],
+            )
+        ]
+
+    def near_matches(self, run_id: int, query: str, limit: int = 5) -> list[RecordRow]:
+        """Typos, å/a and swapped names: candidates share a three-letter start with a word of
+        the query; they are ranked by how alike the folded names are, in either order."""
+        words = fold_text(query).split()
+        if not words:
+            return []
+        starts = " OR ".join(f'"{w[:3]}"*' for w in words if len(w) >= 2)
+        if not starts:
+            return []
+        candidates = self._all(
+            f"SELECT {', '.join('r.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
+            "FROM records_fts JOIN records r ON r.id = records_fts.rowid "
+            "WHERE records_fts MATCH ? AND r.run_id = ? AND r.kind != 'membership' LIMIT 2000",
+            [starts, run_id],
+        )
+        wanted = " ".join(words)
+        swapped = " ".join(reversed(words))
+        scored = []
+        for row in candidates:
+            name = fold_text(row[3])
+            score = max(
+                SequenceMatcher(None, wanted, name).ratio(),
+                SequenceMatcher(None, swapped, name).ratio(),
+            )
+            if score >= 0.7:
+                scored.append((score, row))
+        scored.sort(key=lambda pair: -pair[0])
+        return [_record_row(row) for _, row in scored[:limit]]
+
     def history(self, kind: str, key: str) -> list[HistoryEntry]:
         rows = self._all(
             """
@@ -449,9 +540,8 @@ class Queries:
             )
         for row in exact:
             found.setdefault(row[0], _record_row(row))
-        tokens = re.findall(r"\w+", query.lower())
-        if tokens:
-            match = " AND ".join(f'"{token}"*' for token in tokens)
+        match = _fts_match(query)
+        if match:
             for row in self._all(
                 f"SELECT {', '.join('r.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
                 "FROM records_fts JOIN records r ON r.id = records_fts.rowid "
