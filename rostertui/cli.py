@@ -6,7 +6,6 @@ Errors a user can cause are caught here, once, and become one line on stderr wit
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -22,7 +21,8 @@ from rich.console import Console
 from rostertui import render
 from rostertui.domain.model import RECORD_KINDS
 from rostertui.domain.verdict import STATUSES
-from rostertui.store.queries import EXPORT_COLUMNS, Queries, QueryError
+from rostertui.exports import SUFFIXES, ExportError, write_export
+from rostertui.store.queries import Queries, QueryError
 from rostertui.store.runs import RunError
 from rostertui.store.schema import StoreError
 from rostertui.sync import SyncResult, accept_held, sync
@@ -254,7 +254,9 @@ def _exact(row, query: str) -> bool:
 
 @app.command()
 def export(
-    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.csv or FILE.jsonl")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="FILE.csv, FILE.jsonl or FILE.xlsx")
+    ],
     db: DbOption = None,
     run: RunOption = None,
     kind: Annotated[
@@ -266,9 +268,8 @@ def export(
     ] = None,
 ) -> None:
     """Write one row per finding (the customer's validation file)."""
-    suffix = output.suffix.lower()
-    if suffix not in (".csv", ".jsonl"):
-        raise fail(f"{output}: the file name must end in .csv or .jsonl", 2)
+    if output.suffix.lower() not in SUFFIXES:
+        raise fail(f"{output}: the file name must end in {', '.join(SUFFIXES)}", 2)
     if kind and kind not in (*RECORD_KINDS, "run", "file"):
         raise fail(f"--kind {kind!r}: not one of {', '.join((*RECORD_KINDS, 'run', 'file'))}", 2)
     if status_filter and status_filter not in STATUSES:
@@ -276,30 +277,11 @@ def export(
     with queries(db) as q:
         info = q.run_with_records(run)
         rows = q.export_rows(info.id, kind=kind, code=code, status=status_filter)
-        count = _write_rows(output, rows)
+        try:
+            count = write_export(output, rows)
+        except ExportError as exc:
+            raise fail(str(exc)) from exc
     err.print(render.safe(f"Wrote {count:,} rows of run {info.id} to {output}"))
-
-
-def _write_rows(output: Path, rows) -> int:
-    count = 0
-    temporary = output.with_name(output.name + ".part")
-    try:
-        with temporary.open("w", encoding="utf-8", newline="") as handle:
-            if output.suffix.lower() == ".csv":
-                writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
-                writer.writeheader()
-                for row in rows:
-                    writer.writerow(row)
-                    count += 1
-            else:
-                for row in rows:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    count += 1
-        temporary.replace(output)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise fail(f"{output}: cannot write ({exc.strerror})") from exc
-    return count
 
 
 @app.command()

@@ -204,7 +204,7 @@ def test_export_to_unknown_suffix_is_a_usage_error(good, tmp_path):
     db, _, _ = good
     result = runner.invoke(app, ["export", "--db", str(db), "-o", str(tmp_path / "f.txt")])
     assert result.exit_code == 2
-    assert "must end in .csv or .jsonl" in result.stderr
+    assert "must end in .csv, .jsonl, .xlsx" in result.stderr
     assert not (tmp_path / "f.txt").exists()
 
 

@@ -215,3 +215,21 @@ def test_commands_without_a_database_say_so(tmp_path):
     assert result.exit_code == 1
     assert "no database here yet" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_export_xlsx_is_a_validation_file_a_real_reader_opens(demo, tmp_path):
+    from openpyxl import load_workbook
+
+    db, bundle = demo
+    target = tmp_path / "validation.xlsx"
+    result = runner.invoke(app, ["export", "--db", str(db), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    workbook = load_workbook(target, read_only=True)
+    assert workbook.sheetnames[:4] == ["Schools", "Users", "Groups", "Memberships"]
+    users = list(workbook["Users"].iter_rows(values_only=True))
+    assert users[0] == EXPORT_COLUMNS
+    anna = [dict(zip(users[0], row, strict=True)) for row in users if row[2] == bundle.anna_id]
+    assert [(a["status"], a["code"], a["root_code"]) for a in anna] == [
+        ("skipped", "STUDENT_NO_CLASS", "GROUP_NOT_EXPORTED")
+    ]
+    assert anna[0]["run_id"] == 1
