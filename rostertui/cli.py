@@ -25,7 +25,7 @@ from rostertui.exports import SUFFIXES, ExportError, write_export
 from rostertui.store.queries import Queries, QueryError
 from rostertui.store.runs import RunError
 from rostertui.store.schema import StoreError
-from rostertui.sync import SyncResult, accept_held, sync
+from rostertui.sync import SyncResult, accept_held, prune_runs, sync
 
 app = typer.Typer(
     help="rostertui: why is a pupil or teacher missing after last night's roster sync?",
@@ -282,6 +282,31 @@ def export(
         except ExportError as exc:
             raise fail(str(exc)) from exc
     err.print(render.safe(f"Wrote {count:,} rows of run {info.id} to {output}"))
+
+
+@app.command()
+def prune(
+    db: DbOption = None,
+    keep: Annotated[
+        int,
+        typer.Option(
+            "--keep", min=1, help="Runs kept whole (older: summaries, findings and changes)."
+        ),
+    ] = 60,
+) -> None:
+    """Shrink old runs to summaries, findings and changes. A sync does this by itself with the
+    policy's keep_runs; run it by hand after lowering that."""
+    path = db_path(db)
+    if not path.exists():
+        raise fail(f"{path}: no database here")
+    try:
+        result = prune_runs(path, keep)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    out.print(
+        f"Pruned {result.runs_pruned} run(s): {result.records_deleted:,} unchanged records "
+        f"deleted; the newest {keep} run(s) are whole."
+    )
 
 
 @app.command()

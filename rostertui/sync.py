@@ -18,6 +18,7 @@ from rostertui.domain.policy import Policy, PolicyError, load_policy
 from rostertui.sources import read_source
 from rostertui.store import runs
 from rostertui.store.lock import writer_lock
+from rostertui.store.retention import PruneResult, prune
 from rostertui.store.schema import connect, keyed_hasher
 
 
@@ -38,6 +39,16 @@ def sync(
 ) -> SyncResult:
     with writer_lock(db_path):
         return _locked_sync(db_path, source, policy_path, as_of, progress)
+
+
+def prune_runs(db_path: Path, keep: int) -> PruneResult:
+    """Shrink runs older than the newest `keep` to summaries, findings and changes."""
+    with writer_lock(db_path):
+        db = connect(db_path)
+        try:
+            return prune(db, keep)
+        finally:
+            db.close()
 
 
 def accept_held(db_path: Path, run_id: int) -> None:
@@ -84,7 +95,7 @@ def _locked_sync(
             night = roster.as_of_hint
         hasher = keyed_hasher(db)
         evaluation = evaluate(roster, policy, night, hasher, runs.known_persons(db))
-        state = runs.write_run(
+        state, reason = runs.write_run(
             db,
             run_id,
             evaluation,
@@ -95,6 +106,8 @@ def _locked_sync(
             policy.mass_removal_threshold,
             progress,
         )
+        if state == "good":
+            prune(db, policy.keep_runs)
     except SourceError as exc:
         runs.fail_run(db, run_id, exc.code, exc.message, exc.ref)
         return SyncResult(run_id, "failed", exc.message)
@@ -104,12 +117,4 @@ def _locked_sync(
     finally:
         gc.enable()
         db.close()
-    return SyncResult(run_id, state, _held_reason(db_path, run_id) if state == "held" else None)
-
-
-def _held_reason(db_path: Path, run_id: int) -> str | None:
-    db = connect(db_path)
-    try:
-        return db.execute("SELECT error FROM runs WHERE id = ?", [run_id]).fetchone()[0]
-    finally:
-        db.close()
+    return SyncResult(run_id, state, reason)

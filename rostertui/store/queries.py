@@ -300,10 +300,24 @@ class Queries:
             )
         )
         summaries = [
-            CodeSummary(k, c, s, n, new if previous is not None else 0, fixed.get((k, c), 0))
+            CodeSummary(k, c, s, n, new if previous is not None else 0, fixed.pop((k, c), 0))
             for k, c, s, n, new in rows
         ]
-        summaries.sort(key=lambda s: (_SEVERITY_ORDER.get(s.severity, 9), -s.rows, s.code))
+        severities = dict(
+            ((k, c), s)
+            for k, c, s in self._all(
+                "SELECT DISTINCT kind, code, severity FROM findings WHERE run_id = ?",
+                [previous if previous is not None else -1],
+            )
+        )
+        summaries += [  # codes fixed everywhere overnight: no rows left, but worth a line
+            CodeSummary(k, c, severities.get((k, c), ""), 0, 0, n)
+            for (k, c), n in fixed.items()
+            if not kind or k == kind
+        ]
+        summaries.sort(  # the run's own findings (a hold, a failure) before any record's
+            key=lambda s: (s.kind != "run", _SEVERITY_ORDER.get(s.severity, 9), -s.rows, s.code)
+        )
         return summaries
 
     def root_causes(self, run_id: int, code: str, kind: str | None = None) -> list[RootCause]:

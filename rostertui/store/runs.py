@@ -103,9 +103,10 @@ def write_run(
     hasher: Callable[[str], str],
     removal_threshold: float,
     progress: Progress | None = None,
-) -> str:
+) -> tuple[str, str | None]:
     """Store the evaluation as run `run_id`, diff it and summarise it; mark it good, or held
-    when it would remove more than `removal_threshold` of the last good run's users."""
+    when it would remove more than `removal_threshold` of the last good run's users (then the
+    reason comes back with the state)."""
     previous = latest_good_run(db)
     conn = db.conn
     with conn:
@@ -135,7 +136,7 @@ def write_run(
             "UPDATE runs SET state = ?, finished_at = ?, error = ? WHERE id = ?",
             [state, now(), held.message if held else None, run_id],
         )
-    return state
+    return state, held.message if held else None
 
 
 def _mass_removal(conn, run_id: int, previous: int | None, threshold: float) -> FileFinding | None:
