@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rostertui.cli import app
+from rostertui.store.lock import writer_lock
 from rostertui.store.queries import Queries
 from tests.oneroster_builder import clean_roster
 
@@ -222,3 +223,14 @@ def test_zip_bundle_reads_like_a_folder(good, tmp_path):
     with Queries.open(db) as q:
         persons = q.rows(q.latest_run().id, kind="person")
     assert [(p.status, p.change) for p in persons] == [("imported", "unchanged")] * 3
+
+
+def test_two_syncs_at_once_the_second_refuses(good):
+    db, folder, run = good
+    with writer_lock(db):  # a first sync is busy writing
+        line = sync_fails(db, folder)
+    assert "another sync is writing to this database (pid" in line
+    with Queries.open(db) as q:
+        assert [r.id for r in q.runs()] == [run]  # the refused sync recorded nothing
+    result = runner.invoke(app, ["sync", str(folder), "--db", str(db), "--as-of", AS_OF])
+    assert result.exit_code == 0, result.output  # once the first is done, it runs
