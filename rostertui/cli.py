@@ -100,7 +100,7 @@ def open_console(db: DbOption = None) -> None:
 def sync_command(
     source: Annotated[
         str | None,
-        typer.Argument(help="OneRoster folder or .zip (sheets and URLs come later)."),
+        typer.Argument(help="OneRoster folder or .zip, or a sheet list (.xlsx or .csv)."),
     ] = None,
     db: DbOption = None,
     policy: Annotated[
