@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,9 +92,35 @@ def default(ctx: typer.Context) -> None:
 
 
 @app.command("open")
-def open_console(db: DbOption = None) -> None:
-    """Open the console on a database (until the console lands: print its status)."""
-    status(db=db, run=None, as_json=False, fail_on=None)
+def open_console(db: DbOption = None, run: RunOption = None) -> None:
+    """Open the console: status log → import → findings → rows → one record."""
+    path = db_path(db)
+    if not path.exists():
+        raise fail(f"{path}: no database here yet; run `rostertui sync SOURCE` or `rostertui demo`")
+    from rostertui.console.app import RosterApp
+
+    try:
+        RosterApp(path, run).run()
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8000,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (default: this machine only).")
+    ] = "127.0.0.1",
+) -> None:
+    """The same console in a browser (textual-serve), on 127.0.0.1 by default."""
+    path = db_path(db)
+    if not path.exists():
+        raise fail(f"{path}: no database here yet; run `rostertui sync SOURCE` or `rostertui demo`")
+    from textual_serve.server import Server
+
+    command = f"{shlex.quote(sys.executable)} -m rostertui open --db {shlex.quote(str(path))}"
+    Server(command, host=host, port=port, title="rostertui").serve()
 
 
 @app.command("sync")
@@ -338,7 +365,7 @@ def demo(
         bundle = write_demo_bundle(folder, as_of=as_of, people=people)
         result = sync(path, str(bundle.folder), policy_path=bundle.policy_path, as_of=as_of)
         err.print(f"Night {as_of}: run {result.run_id} {result.state}")
-    if not no_open:
+    if no_open or not out.is_terminal:
         status(db=path, run=None, as_json=False, fail_on=None)
         out.print(
             render.safe(
@@ -346,6 +373,8 @@ def demo(
                 f"(the source bundle is in {folder})"
             )
         )
+    else:
+        open_console(db=path, run=None)
 
 
 def main() -> None:

@@ -234,6 +234,14 @@ def answer(detail: RecordDetail) -> str:
 
 def record_view(detail: RecordDetail) -> RenderableType:
     """The support agent's answer: in source? imported? if not, why, who fixes it, and when."""
+    parts = [record_head(detail), *findings_view(detail)]
+    if detail.related:
+        parts.append(rows_table(detail.related, title="Related records"))
+    parts.append(timeline_text(detail.timeline))
+    return Stack(*parts)
+
+
+def record_head(detail: RecordDetail) -> Text:
     row = detail.row
     head = Text()
     head.append(f"{KIND_LABELS.get(row.kind, row.kind)[:-1]} ")
@@ -261,10 +269,16 @@ def record_view(detail: RecordDetail) -> RenderableType:
             if value:
                 head.append(f"   {label}: ")
                 head.append_text(safe(value))
-    parts: list[RenderableType] = [head]
+    return head
+
+
+def findings_view(detail: RecordDetail) -> list[RenderableType]:
+    """Each finding, most serious first, then what changed since the last good night."""
     order = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
-    for finding in sorted(detail.findings, key=lambda f: order.get(f.severity, 9)):
-        parts.append(_finding_panel(finding))
+    parts: list[RenderableType] = [
+        _finding_panel(finding)
+        for finding in sorted(detail.findings, key=lambda f: order.get(f.severity, 9))
+    ]
     if detail.changes:
         changes = Text("Changed fields: ", style="bold")
         for name, (old, new) in detail.changes.items():
@@ -273,10 +287,33 @@ def record_view(detail: RecordDetail) -> RenderableType:
             changes.append(" → ")
             changes.append_text(safe(new))
         parts.append(changes)
-    if detail.related:
-        parts.append(rows_table(detail.related, title="Related records"))
-    parts.append(timeline_text(detail.timeline))
-    return Stack(*parts)
+    return parts
+
+
+def fields_table(detail: RecordDetail) -> Table:
+    """The canonical fields; the ones a finding points at are marked, in words and colour."""
+    failing = {f.field for f in detail.findings if f.field and f.severity != "warning"}
+    warned = {f.field for f in detail.findings if f.field and f.severity == "warning"}
+    table = Table(title="Fields", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Field")
+    table.add_column("Value")
+    table.add_column("")
+    for name, value in detail.fields.items():
+        mark = "✗ fails" if name in failing else "! warns" if name in warned else ""
+        style = "bold red" if name in failing else "yellow" if name in warned else ""
+        table.add_row(Text(name, style=style), safe(value), Text(mark, style=style))
+    return table
+
+
+def raw_table(detail: RecordDetail) -> Table:
+    table = Table(
+        title=f"Raw source row — {detail.row.source_ref}", title_justify="left", box=box.SIMPLE_HEAD
+    )
+    table.add_column("Column")
+    table.add_column("Value")
+    for column, value in (detail.raw or {}).items():
+        table.add_row(safe(column), safe(value))
+    return table
 
 
 def timeline_text(timeline: Timeline) -> Text:
@@ -316,16 +353,15 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
     }
 
 
-def miss_view(query: str, run: RunInfo, sighting: Sighting | None, near: list[RecordRow]):
-    """A miss, said plainly: not in that night's source; when last seen; who you may mean."""
-    parts: list[RenderableType] = [
-        safe(
-            f"No record matches {query!r} in run {run.id} (as of {run.as_of}): "
-            "not in that night's source."
-        )
-    ]
+def miss_text(query: str, run: RunInfo, sighting: Sighting | None) -> Text:
+    """A miss, said plainly: not in that night's source, and when last seen."""
+    text = safe(
+        f"No record matches {query!r} in run {run.id} (as of {run.as_of}): "
+        "not in that night's source."
+    )
     if sighting:
-        parts.append(
+        text.append("\n")
+        text.append_text(
             safe(
                 f"Last seen in run {sighting.run.id} (as of {sighting.run.as_of}) as "
                 f"{sighting.row.kind} {sighting.row.name or sighting.row.key} "
@@ -333,7 +369,12 @@ def miss_view(query: str, run: RunInfo, sighting: Sighting | None, near: list[Re
             )
         )
     else:
-        parts.append(Text("Never seen in any earlier run either."))
+        text.append("\nNever seen in any earlier run either.")
+    return text
+
+
+def miss_view(query: str, run: RunInfo, sighting: Sighting | None, near: list[RecordRow]):
+    parts: list[RenderableType] = [miss_text(query, run, sighting)]
     if near:
         parts.append(rows_table(near, title="Did you mean"))
     return Stack(*parts)

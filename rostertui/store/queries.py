@@ -194,8 +194,9 @@ class Queries:
         self.db = db
 
     @classmethod
-    def open(cls, path: Path) -> Queries:
-        return cls(connect(path))
+    def open(cls, path: Path, *, shared: bool = False) -> Queries:
+        """`shared`: the console's worker threads take turns on one connection."""
+        return cls(connect(path, shared=shared))
 
     def close(self) -> None:
         self.db.close()
@@ -239,6 +240,16 @@ class Queries:
         if rows[0][0] is None:
             raise QueryError("no runs yet: run `rostertui sync SOURCE` or `rostertui demo`")
         return self.run(rows[0][0])
+
+    def errors_by_night(self, limit: int = 30) -> list[tuple[int, str, int]]:
+        """(run id, as-of, error findings) for the last nights, oldest first: the sparkline."""
+        rows = self._all(
+            "SELECT runs.id, runs.as_of, coalesce(sum(imports.errors), 0) FROM runs "
+            "LEFT JOIN imports ON imports.run_id = runs.id "
+            "GROUP BY runs.id ORDER BY runs.id DESC LIMIT ?",
+            [limit],
+        )
+        return list(reversed(rows))
 
     def latest_good_run_id(self) -> int | None:
         return self._all("SELECT max(id) FROM runs WHERE state = 'good'")[0][0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import sqlite3
 from hashlib import sha256
 from pathlib import Path
 
@@ -111,12 +112,15 @@ class StoreError(Exception):
     """The database cannot be used; the message says what to do."""
 
 
-def connect(path: Path) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate; WAL so readers never wait for a sync."""
+def connect(path: Path, *, shared: bool = False) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate; WAL so readers never wait for a sync.
+
+    `shared` lets threads other than the opener use the connection (one at a time).
+    """
     if path.exists() and path.is_dir():
         raise StoreError(f"{path} is a folder, not a database file")
     try:
-        db = sqlite_utils.Database(path)
+        db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=not shared))
         db.execute("PRAGMA page_size=16384")  # before the first table: fewer, fuller pages
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")

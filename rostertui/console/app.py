@@ -1,0 +1,63 @@
+"""The console: a Textual app over one database, from the status log down to one record.
+
+Every query runs in a thread worker and takes turns on one shared connection, so a slow page
+never freezes the screen; screens only ever talk to `store.queries`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from textual.app import App
+from textual.binding import Binding
+
+from rostertui.console.commands import SearchCommands
+from rostertui.console.screens.help import HelpScreen
+from rostertui.console.screens.record import RecordScreen
+from rostertui.console.screens.search import SearchScreen
+from rostertui.console.screens.status import StatusScreen
+from rostertui.store.queries import Queries
+
+T = TypeVar("T")
+
+
+class RosterApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "rostertui"
+    COMMANDS = App.COMMANDS | {SearchCommands}
+    BINDINGS = [
+        Binding("/", "search", "Search"),
+        Binding("question_mark", "help", "Keys"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, db_path: Path, run_id: int | None = None) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.start_run = run_id
+        self.queries = Queries.open(db_path, shared=True)
+        self.query_lock = threading.Lock()
+
+    def ask(self, question: Callable[[Queries], T]) -> T:
+        """Run one question against the database; safe from any worker thread."""
+        with self.query_lock:
+            return question(self.queries)
+
+    def on_mount(self) -> None:
+        self.push_screen(StatusScreen(self.start_run))
+
+    def on_unmount(self) -> None:
+        self.queries.close()
+
+    def action_search(self, text: str = "") -> None:
+        self.push_screen(SearchScreen(text))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def open_record(self, run_id: int, kind: str, key: str) -> None:
+        self.push_screen(RecordScreen(run_id, kind, key))

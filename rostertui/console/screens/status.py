@@ -1,0 +1,184 @@
+"""Home: last night at a glance — the run, its import types, and what is new since the night
+before. A held or failed night says so in words, first."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Sparkline, Static
+
+from rostertui.console.screens.base import RosterScreen
+from rostertui.console.screens.imports import ImportScreen
+from rostertui.console.screens.rows import RowsScreen
+from rostertui.console.screens.runs import RunPicker
+from rostertui.console.widgets.breadcrumb import Breadcrumb
+from rostertui.domain.catalogue import RULES
+from rostertui.domain.model import KIND_LABELS
+from rostertui.render import SUMMARY_COLUMNS, run_line
+from rostertui.store.queries import CodeSummary, ImportSummary, QueryError, RunInfo
+
+_SHORT = {
+    "total": "Rows",
+    "imported": "Imp",
+    "created": "New",
+    "updated": "Upd",
+    "removed": "Rem",
+    "skipped": "Skip",
+    "excluded": "Excl",
+    "pending": "Pend",
+    "absent": "Abs",
+    "errors": "Err",
+    "warnings": "Warn",
+}
+
+
+class StatusScreen(RosterScreen):
+    BINDINGS = [
+        Binding("r", "pick_run", "Runs"),
+        Binding("left_square_bracket", "step(-1)", "Earlier", show=False),
+        Binding("right_square_bracket", "step(1)", "Later", show=False),
+    ]
+    help_text = (
+        "The latest run and its import types. Enter on an import type lists its findings; "
+        "Enter on a finding lists its rows. [ and ] step between nights, r picks one."
+    )
+
+    def __init__(self, run_id: int | None = None) -> None:
+        super().__init__()
+        self.run_id = run_id
+        self.run: RunInfo | None = None
+        self.crumb = "Status"
+
+    def compose(self) -> ComposeResult:
+        yield Breadcrumb(id="crumbs")
+        yield Static(id="run-line")
+        with Horizontal(id="trend"):
+            yield Static("Errors, last nights ", id="trend-label")
+            yield Sparkline([], id="sparkline")
+        yield DataTable(id="imports", cursor_type="row", zebra_stripes=True)
+        yield Static("Findings by code — largest new errors first", classes="caption")
+        yield DataTable(id="codes", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        imports = self.query_one("#imports", DataTable)
+        imports.add_column("Import", key="kind")
+        for column in SUMMARY_COLUMNS:
+            imports.add_column(_SHORT[column], key=column)
+        codes = self.query_one("#codes", DataTable)
+        for label, key in (
+            ("Severity", "severity"),
+            ("Code", "code"),
+            ("Import", "kind"),
+            ("Rows", "rows"),
+            ("New", "new"),
+            ("Fixed", "fixed"),
+            ("Title", "title"),
+        ):
+            codes.add_column(label, key=key)
+        self.load()
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        def gather(q):
+            run = q.run(self.run_id) if self.run_id is not None else q.latest_run()
+            return (
+                run,
+                q.latest_good_run_id(),
+                q.imports(run.id),
+                q.findings_by_code(run.id),
+                q.errors_by_night(),
+            )
+
+        try:
+            answer = self.roster.ask(gather)
+        except QueryError as exc:
+            self.app.call_from_thread(self.show_empty, str(exc))
+            return
+        self.app.call_from_thread(self.show, *answer)
+
+    def show_empty(self, message: str) -> None:
+        self.query_one("#run-line", Static).update(Text(message))
+
+    def show(
+        self,
+        run: RunInfo,
+        latest_good: int | None,
+        imports: list[ImportSummary],
+        codes: list[CodeSummary],
+        nights: list[tuple[int, str, int]],
+    ) -> None:
+        self.run = run
+        self.crumb = f"Run {run.id} ({run.as_of})"
+        self.query_one(Breadcrumb).on_mount()
+        line = self.query_one("#run-line", Static)
+        line.update(run_line(run, latest_good))
+        line.set_class(run.state in ("held", "failed"), "alarm")
+        self.query_one("#sparkline", Sparkline).data = [float(n) for _, _, n in nights]
+        table = self.query_one("#imports", DataTable)
+        table.clear()
+        for summary in imports:
+            table.add_row(
+                KIND_LABELS.get(summary.kind, summary.kind),
+                *(f"{getattr(summary, c):,}" for c in SUMMARY_COLUMNS),
+                key=summary.kind,
+            )
+        codes_table = self.query_one("#codes", DataTable)
+        codes_table.clear()
+        ordered = sorted(codes, key=_admin_order)
+        for code in ordered:
+            codes_table.add_row(
+                Text(code.severity.upper(), style=_SEVERITY_STYLE.get(code.severity, "")),
+                code.code,
+                KIND_LABELS.get(code.kind, code.kind),
+                f"{code.rows:,}",
+                f"{code.new:,}",
+                f"{code.fixed:,}",
+                RULES[code.code].title if code.code in RULES else "",
+                key=f"{code.kind}:{code.code}:{code.severity}",
+            )
+        (codes_table if ordered else table).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if self.run is None or event.row_key.value is None:
+            return
+        if event.data_table.id == "imports":
+            self.app.push_screen(ImportScreen(self.run, event.row_key.value))
+        else:
+            kind, code, _ = event.row_key.value.split(":", 2)
+            if kind in ("run", "file"):
+                self.notify(f"{code}: see the run line above", severity="information")
+                return
+            self.app.push_screen(RowsScreen(self.run, kind=kind, code=code))
+
+    def action_pick_run(self) -> None:
+        def chosen(run_id: int | None) -> None:
+            if run_id is not None:
+                self.run_id = run_id
+                self.load()
+
+        self.app.push_screen(RunPicker(), chosen)
+
+    def action_step(self, delta: int) -> None:
+        if self.run is None:
+            return
+        runs = [r.id for r in self.roster.ask(lambda q: q.runs())]
+        position = runs.index(self.run.id) - delta  # runs come newest first
+        if 0 <= position < len(runs):
+            self.run_id = runs[position]
+            self.load()
+
+    def export_filters(self):
+        return (self.run.id, {}) if self.run else None
+
+
+_SEVERITY_STYLE = {"error": "bold red", "exclude": "yellow", "pending": "cyan", "warning": "blue"}
+_ORDER = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
+
+
+def _admin_order(code: CodeSummary) -> tuple:
+    """The run's own findings first, then errors with the most new rows: what broke last night."""
+    return (code.kind != "run", _ORDER.get(code.severity, 9), -code.new, -code.rows, code.code)
