@@ -6,6 +6,7 @@ Every piece of source text goes through `Text(...)`, never markup, so a name lik
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from rich import box
@@ -54,8 +55,8 @@ def run_line(run: RunInfo, latest_good: int | None) -> Text:
     line = Text()
     line.append(f"Run {run.id} ")
     line.append(run.state.upper(), style=STATE_STYLE.get(run.state, ""))
-    line.append(f"  as of {run.as_of}  started {run.started_at}  ")
-    line.append_text(safe(run.source))
+    line.append(f"  as of {run.as_of}  started {run.started_at[:16].replace('T', ' ')}  ")
+    line.append_text(safe(_source_name(run.source)))
     if latest_good != run.id:
         line.append(
             f"\nLatest good run: {latest_good}" if latest_good else "\nNo good run yet",
@@ -65,6 +66,11 @@ def run_line(run: RunInfo, latest_good: int | None) -> Text:
         line.append("\nReason: ", style="bold")
         line.append_text(safe(run.error))
     return line
+
+
+def _source_name(source: str) -> str:
+    """A URL as given; a file or folder by its name (the full path is in `status --json`)."""
+    return source if "://" in source else PurePath(source).name or source
 
 
 def status_view(

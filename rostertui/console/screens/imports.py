@@ -38,7 +38,7 @@ class ImportScreen(RosterScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label in ("Severity", "Code", "Title", "Rows", "New", "Fixed"):
+        for label in ("Severity", "Code", "Rows", "New", "Fixed", "Title"):
             table.add_column(label, key=label.lower())
         self.load()
 
@@ -53,10 +53,10 @@ class ImportScreen(RosterScreen):
             table.add_row(
                 Text(code.severity.upper(), style=_STYLE.get(code.severity, "")),
                 code.code,
-                RULES[code.code].title if code.code in RULES else "",
                 f"{code.rows:,}",
                 f"{code.new:,}",
                 f"{code.fixed:,}",
+                RULES[code.code].title if code.code in RULES else "",
                 key=f"{code.code}:{code.severity}",
             )
         if not codes:

@@ -72,10 +72,10 @@ class StatusScreen(RosterScreen):
         for label, key in (
             ("Severity", "severity"),
             ("Code", "code"),
-            ("Import", "kind"),
             ("Rows", "rows"),
             ("New", "new"),
             ("Fixed", "fixed"),
+            ("Import", "kind"),
             ("Title", "title"),
         ):
             codes.add_column(label, key=key)
@@ -133,10 +133,10 @@ class StatusScreen(RosterScreen):
             codes_table.add_row(
                 Text(code.severity.upper(), style=_SEVERITY_STYLE.get(code.severity, "")),
                 code.code,
-                KIND_LABELS.get(code.kind, code.kind),
                 f"{code.rows:,}",
                 f"{code.new:,}",
                 f"{code.fixed:,}",
+                KIND_LABELS.get(code.kind, code.kind),
                 RULES[code.code].title if code.code in RULES else "",
                 key=f"{code.kind}:{code.code}:{code.severity}",
             )

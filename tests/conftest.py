@@ -1,0 +1,43 @@
+"""Shared fixtures: SVG snapshots live in snapshots/, and a demo database built the same way
+every time (fixed clock and secret) so screens can be compared picture for picture."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pytest_textual_snapshot import SVGImageExtension
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = date(2026, 11, 22)
+
+
+def _snapshots_dirname(cls, *, test_location) -> str:
+    """pytest-textual-snapshot keeps pictures under tests/__snapshots__; ours live in
+    snapshots/, where the README can show them."""
+    return str(ROOT / "snapshots" / Path(test_location.filepath).stem)
+
+
+SVGImageExtension.dirname = classmethod(_snapshots_dirname)  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo municipality synced on 2026-11-21 and 2026-11-22, deterministically."""
+    from rostertui.demo import write_demo_bundle
+    from rostertui.store import runs, schema
+    from rostertui.sync import sync
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(runs, "now", lambda: "2026-11-22T02:00:00+00:00")
+    patch.setattr(schema.secrets, "token_hex", lambda n: "ab" * n)
+    folder = tmp_path_factory.mktemp("console")
+    db = folder / "demo.db"
+    for day in (21, 22):
+        night = date(2026, 11, day)
+        bundle = write_demo_bundle(folder / f"night{day}", as_of=night, people=600)
+        result = sync(db, str(bundle.folder), policy_path=bundle.policy_path, as_of=night)
+        assert result.state == "good", result
+    patch.undo()
+    return db

@@ -1,0 +1,108 @@
+"""The console driven by keyboard, as the two people in DESIGN.md use it."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Static
+
+from rostertui.console.app import RosterApp
+from rostertui.console.screens.record import RecordScreen
+from rostertui.console.screens.rows import RowsScreen
+from rostertui.console.screens.search import SearchScreen
+from rostertui.console.screens.status import StatusScreen
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app) -> str:
+    return "\n".join(str(s.render()) for s in app.screen.query(Static))
+
+
+async def test_support_agent_finds_why_anna_is_missing(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"Anna Svensson")
+        await pilot.press("enter")  # search
+        await settle(pilot)
+        await pilot.press("enter")  # open the one match
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen)
+        text = screen_text(app)
+        assert "Not imported (skipped): STUDENT_NO_CLASS" in text
+        assert "GROUP_NOT_EXPORTED" in text and "Fix owner: registry" in text
+        assert "In source: yes users.csv:" in text
+        related = app.screen.query_one("#related", DataTable)
+        assert related.row_count >= 2
+
+
+async def test_admin_reaches_the_rows_of_the_largest_new_error(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StatusScreen)
+        assert "Run 2 GOOD" in screen_text(app)
+        await pilot.press("enter")  # the codes table is focused, largest new error first
+        await settle(pilot)
+        assert isinstance(app.screen, RowsScreen)
+        table = app.screen.query_one("#rows", DataTable)
+        assert table.row_count > 0
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, StatusScreen)
+
+
+async def test_a_miss_says_so_and_offers_near_matches(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"Ana Svenson", "enter")
+        await settle(pilot)
+        summary = str(app.screen.query_one("#summary", Static).render())
+        assert "No record matches 'Ana Svenson' in run 2" in summary
+        assert "Did you mean" in summary
+        results = app.screen.query_one("#results", DataTable)
+        names = [str(results.get_row_at(i)[2]) for i in range(results.row_count)]
+        assert "Anna Svensson" in names
+
+
+async def test_rows_filter_as_you_type(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(RowsScreen(app.screen.run, kind="person"))
+        await settle(pilot)
+        table = app.screen.query_one("#rows", DataTable)
+        assert table.row_count == 200  # one page, more on scroll
+        await pilot.press("f", *"svensson")
+        await settle(pilot)
+        assert app.screen.query_one(Input).value == "svensson"
+        names = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert names and all("Svensson" in n for n in names)
+
+
+async def test_export_the_current_view(demo_db, tmp_path):
+    app = RosterApp(demo_db)
+    target = tmp_path / "view.csv"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # rows of the top code
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        field = app.screen.query_one(Input)
+        field.value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("run_id,kind,key")
+    assert len(lines) > 1
