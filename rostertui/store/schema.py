@@ -83,6 +83,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX findings_by_code ON findings (run_id, code, kind, key);
     CREATE INDEX findings_by_record ON findings (record_id);
+    CREATE INDEX findings_by_code_record ON findings (run_id, code, record_id);
     CREATE TABLE source_headers (
         run_id INTEGER NOT NULL REFERENCES runs(id),
         file TEXT NOT NULL,
