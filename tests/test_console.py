@@ -106,3 +106,45 @@ async def test_export_the_current_view(demo_db, tmp_path):
     lines = target.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("run_id,kind,key")
     assert len(lines) > 1
+
+
+def test_theme_follows_the_terminal():
+    from rostertui.console.app import terminal_theme
+
+    assert terminal_theme({"COLORFGBG": "0;15"}) == "textual-light"
+    assert terminal_theme({"COLORFGBG": "15;0"}) == "textual-dark"
+    assert terminal_theme({}) == "textual-dark"
+
+
+async def test_protected_person_shows_details_withheld(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(RowsScreen(app.screen.run, kind="person", code="PERSON_PROTECTED_IDENTITY"))
+        await settle(pilot)
+        table = app.screen.query_one("#rows", DataTable)
+        assert table.row_count == 2
+        assert all(str(table.get_row_at(i)[1]) == "" for i in range(table.row_count))
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "details withheld" in text
+        assert "Raw source row" not in text
+
+
+async def test_source_text_is_never_markup_on_screen(tmp_path):
+    from datetime import date
+
+    from rostertui.sync import sync
+    from tests.oneroster_builder import clean_roster
+
+    bundle = clean_roster()
+    bundle.row("users", "p1")["givenName"] = "[bold red]Anna[/]"
+    db = tmp_path / "r.db"
+    sync(db, str(bundle.write(tmp_path / "b")), as_of=date(2026, 11, 22))
+    app = RosterApp(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_record(1, "person", "p1")
+        await settle(pilot)
+        assert "User [bold red]Anna[/] Svensson" in screen_text(app)

@@ -6,8 +6,9 @@ never freezes the screen; screens only ever talk to `store.queries`.
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +23,13 @@ from rostertui.console.screens.status import StatusScreen
 from rostertui.store.queries import Queries
 
 T = TypeVar("T")
+
+
+def terminal_theme(environ: Mapping[str, str]) -> str:
+    """Light or dark like the terminal: COLORFGBG ("15;0" dark, "0;15" light) says which."""
+    background = environ.get("COLORFGBG", "").rsplit(";", 1)[-1]
+    light = background.isdigit() and int(background) in (7, 15)
+    return "textual-light" if light else "textual-dark"
 
 
 class RosterApp(App[None]):
@@ -47,6 +55,7 @@ class RosterApp(App[None]):
             return question(self.queries)
 
     def on_mount(self) -> None:
+        self.theme = terminal_theme(os.environ)
         self.push_screen(StatusScreen(self.start_run))
 
     def on_unmount(self) -> None:
