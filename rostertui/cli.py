@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -348,29 +349,39 @@ def demo(
         Path | None,
         typer.Option("--db", help="Demo database (default: rostertui-demo.db here; replaced)."),
     ] = None,
-    nights: Annotated[int, typer.Option("--nights", min=1, max=90)] = 1,
-    people: Annotated[int, typer.Option("--people", min=500, max=1_000_000)] = 2000,
+    nights: Annotated[
+        int, typer.Option("--nights", min=1, max=90, help="Nights of history, ending today.")
+    ] = 30,
+    people: Annotated[int, typer.Option("--people", min=500, max=200_000)] = 2000,
     no_open: Annotated[bool, typer.Option("--no-open", help="Build it, don't open it.")] = False,
 ) -> None:
-    """Build the Sjöstad demo municipality, sync it night by night, and show the status."""
-    from rostertui.demo import write_demo_bundle
+    """Build a month of the Sjöstad demo municipality — pupils coming and going, a class not
+    exported, a renamed teacher, a re-issued id, a truncated export that is held — sync it night
+    by night, and open the console on it."""
+    from rostertui.demo import write_demo_month
 
     path = db or Path("rostertui-demo.db")
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".lock"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     folder = path.with_name(path.stem + "-source")
-    today = date.today()
-    for night in range(nights - 1, -1, -1):
-        as_of = today - timedelta(days=night)
-        bundle = write_demo_bundle(folder, as_of=as_of, people=people)
-        result = sync(path, str(bundle.folder), policy_path=bundle.policy_path, as_of=as_of)
-        err.print(f"Night {as_of}: run {result.run_id} {result.state}")
+    shutil.rmtree(folder, ignore_errors=True)
+    month = write_demo_month(folder, today=date.today(), nights=nights, people=people)
+    with err.status("Syncing the demo month …") as spinner:
+        for night in month:
+            spinner.update(f"Syncing {night.as_of}: {night.story}")
+            bundle = night.bundle
+            result = sync(
+                path, str(bundle.folder), policy_path=bundle.policy_path, as_of=night.as_of
+            )
+            err.print(
+                render.safe(f"{night.as_of}  run {result.run_id} {result.state:<5} {night.story}")
+            )
     if no_open or not out.is_terminal:
         status(db=path, run=None, as_json=False, fail_on=None)
         out.print(
             render.safe(
                 f"Try: rostertui why 'Anna Svensson' --db {path}   "
-                f"(the source bundle is in {folder})"
+                f"(the source bundles are in {folder})"
             )
         )
     else:

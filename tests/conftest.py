@@ -24,8 +24,8 @@ SVGImageExtension.dirname = classmethod(_snapshots_dirname)  # type: ignore[meth
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
-    """The demo municipality synced on 2026-11-21 and 2026-11-22, deterministically."""
-    from rostertui.demo import write_demo_bundle
+    """Twelve demo nights ending 2026-11-22 (one of them held), deterministically."""
+    from rostertui.demo import write_demo_month
     from rostertui.store import runs, schema
     from rostertui.sync import sync
 
@@ -34,10 +34,8 @@ def demo_db(tmp_path_factory) -> Path:
     patch.setattr(schema.secrets, "token_hex", lambda n: "ab" * n)
     folder = tmp_path_factory.mktemp("console")
     db = folder / "demo.db"
-    for day in (21, 22):
-        night = date(2026, 11, day)
-        bundle = write_demo_bundle(folder / f"night{day}", as_of=night, people=600)
-        result = sync(db, str(bundle.folder), policy_path=bundle.policy_path, as_of=night)
-        assert result.state == "good", result
+    for night in write_demo_month(folder / "month", today=AS_OF, nights=12, people=600):
+        bundle = night.bundle
+        sync(db, str(bundle.folder), policy_path=bundle.policy_path, as_of=night.as_of)
     patch.undo()
     return db

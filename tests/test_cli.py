@@ -203,9 +203,12 @@ def test_rules_prints_the_whole_catalogue():
 
 def test_demo_builds_and_prints_status(tmp_path):
     db = tmp_path / "d.db"
-    result = runner.invoke(app, ["demo", "--db", str(db), "--people", "500"])
+    result = runner.invoke(app, ["demo", "--db", str(db), "--people", "500", "--nights", "6"])
     assert result.exit_code == 0, result.output
-    assert "Run 1 GOOD" in result.stdout
+    assert "Run 6 GOOD" in result.stdout
+    nights = [line for line in result.stderr.splitlines() if "  run " in line]
+    assert len(nights) == 6
+    assert any(" held " in line and "truncated" in line for line in nights)
     assert "rostertui why 'Anna Svensson'" in result.stdout
     assert db.exists()
 

@@ -47,7 +47,7 @@ async def test_admin_reaches_the_rows_of_the_largest_new_error(demo_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, StatusScreen)
-        assert "Run 2 GOOD" in screen_text(app)
+        assert "Run 12 GOOD" in screen_text(app)
         await pilot.press("enter")  # the codes table is focused, largest new error first
         await settle(pilot)
         assert isinstance(app.screen, RowsScreen)
@@ -68,7 +68,7 @@ async def test_a_miss_says_so_and_offers_near_matches(demo_db):
         await pilot.press("slash", *"Ana Svenson", "enter")
         await settle(pilot)
         summary = str(app.screen.query_one("#summary", Static).render())
-        assert "No record matches 'Ana Svenson' in run 2" in summary
+        assert "No record matches 'Ana Svenson' in run 12" in summary
         assert "Did you mean" in summary
         results = app.screen.query_one("#results", DataTable)
         names = [str(results.get_row_at(i)[2]) for i in range(results.row_count)]
