@@ -28,6 +28,11 @@ _RELATED_LIMIT = 200
 _SEVERITY_ORDER = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
 
 
+def _likeness(a: str, b: str) -> float:
+    matcher = SequenceMatcher(None, a, b)
+    return matcher.ratio() if matcher.quick_ratio() >= 0.7 else 0.0
+
+
 def _fts_match(query: str) -> str:
     """Every word of the query as a quoted prefix: user text never becomes FTS syntax."""
     return " AND ".join(f'"{token}"*' for token in re.findall(r"\w+", query.lower()))
@@ -500,7 +505,7 @@ class Queries:
         return [
             row[0]
             for row in self._all(
-                "SELECT DISTINCT r.run_id FROM records_fts JOIN records r "
+                "SELECT DISTINCT r.run_id FROM records_fts CROSS JOIN records r "
                 "ON r.id = records_fts.rowid WHERE records_fts MATCH ? AND r.run_id < ? "
                 "ORDER BY r.run_id DESC LIMIT 5",
                 [match, before_run],
@@ -508,33 +513,31 @@ class Queries:
         ]
 
     def near_matches(self, run_id: int, query: str, limit: int = 5) -> list[RecordRow]:
-        """Typos, å/a and swapped names: candidates share a three-letter start with a word of
-        the query; they are ranked by how alike the folded names are, in either order."""
-        words = fold_text(query).split()
+        """Typos, å/a and swapped names: candidates share the first letters of every word of
+        the query (else of any one); they are ranked by how alike the folded names are, in
+        either order."""
+        words = [w for w in fold_text(query).split() if len(w) >= 2]
         if not words:
             return []
-        starts = " OR ".join(f'"{w[:3]}"*' for w in words if len(w) >= 2)
-        if not starts:
-            return []
-        candidates = self._all(
-            f"SELECT {', '.join('r.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
-            "FROM records_fts JOIN records r ON r.id = records_fts.rowid "
-            "WHERE records_fts MATCH ? AND r.run_id = ? AND r.kind != 'membership' LIMIT 2000",
-            [starts, run_id],
-        )
-        wanted = " ".join(words)
-        swapped = " ".join(reversed(words))
-        scored = []
-        for row in candidates:
-            name = fold_text(row[3])
-            score = max(
-                SequenceMatcher(None, wanted, name).ratio(),
-                SequenceMatcher(None, swapped, name).ratio(),
-            )
-            if score >= 0.7:
-                scored.append((score, row))
-        scored.sort(key=lambda pair: -pair[0])
-        return [_record_row(row) for _, row in scored[:limit]]
+        wanted, swapped = " ".join(words), " ".join(reversed(words))
+        for joiner, letters in ((" AND ", 2), (" OR ", 3)):
+            starts = joiner.join(f'"{w[:letters]}"*' for w in words)
+            scored = []
+            for row in self._all(
+                f"SELECT {', '.join('r.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
+                "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
+                "WHERE records_fts MATCH ? AND r.run_id = ? AND r.kind != 'membership' "
+                "ORDER BY records_fts.rowid DESC LIMIT 5000",  # newest runs first
+                [starts, run_id],
+            ):
+                name = fold_text(row[3])
+                score = max(_likeness(wanted, name), _likeness(swapped, name))
+                if score >= 0.7:
+                    scored.append((score, row))
+            if scored:
+                scored.sort(key=lambda pair: -pair[0])
+                return [_record_row(row) for _, row in scored[:limit]]
+        return []
 
     def history(self, kind: str, key: str) -> list[HistoryEntry]:
         rows = self._all(
@@ -561,8 +564,8 @@ class Queries:
             return []
         found: dict[int, RecordRow] = {}
         exact = self._all(
-            f"SELECT {_ROW_COLUMNS} FROM records WHERE run_id = ? AND kind != 'membership' "
-            "AND key = ?",
+            f"SELECT {_ROW_COLUMNS} FROM records WHERE run_id = ? "
+            "AND kind IN ('person', 'group', 'school') AND key = ?",  # three index seeks
             [run_id, query],
         )
         civic = normalise_civic_no(query) if re.fullmatch(r"[\d\s+-]{10,15}", query) else None
@@ -577,7 +580,7 @@ class Queries:
         if match:
             for row in self._all(
                 f"SELECT {', '.join('r.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
-                "FROM records_fts JOIN records r ON r.id = records_fts.rowid "
+                "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
                 "WHERE records_fts MATCH ? AND r.run_id = ? "
                 "ORDER BY CASE r.kind WHEN 'person' THEN 0 WHEN 'group' THEN 1 ELSE 2 END, "
                 "r.name LIMIT ?",
