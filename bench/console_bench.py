@@ -5,14 +5,15 @@
 For each size it builds the demo municipality (synced once; `--keep DIR` reuses databases built
 before), then times each step a user takes — first paint, open an import type, open its top
 code, page down ×20 through every user (the slowest press is reported), open a record, search —
-and prints the time at each size and the ratio of the largest to the smallest. Times include
-Textual's own rendering as Pilot sees it, not just the queries.
+and prints the median of `--repeat` runs at each size and the ratio of the largest to the
+smallest. Times include Textual's own rendering as Pilot sees it, not just the queries.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import tempfile
 import time
 from datetime import date
@@ -108,11 +109,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the databases in")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size; medians shown")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        results = {size: asyncio.run(drive(build(folder, size))) for size in args.sizes}
+        results = {}
+        for size in args.sizes:
+            db = build(folder, size)
+            runs = [asyncio.run(drive(db)) for _ in range(args.repeat)]
+            results[size] = {step: statistics.median(r[step] for r in runs) for step in STEPS}
     small, large = min(args.sizes), max(args.sizes)
     print(f"{'step':<16}" + "".join(f"{size:>14,}" for size in args.sizes) + "   ratio")
     for step in STEPS:

@@ -128,7 +128,10 @@ def serve(
 def sync_command(
     source: Annotated[
         str | None,
-        typer.Argument(help="OneRoster folder or .zip, or a sheet list (.xlsx or .csv)."),
+        typer.Argument(
+            help="OneRoster folder or .zip, a sheet list (.xlsx or .csv), "
+            "ss12000+https://host/v2.1 or oneroster+https://host/ims/oneroster/v1p1."
+        ),
     ] = None,
     db: DbOption = None,
     policy: Annotated[
@@ -136,6 +139,14 @@ def sync_command(
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Judge as of this date (YYYY-MM-DD).")
+    ] = None,
+    credentials: Annotated[
+        Path | None,
+        typer.Option(
+            "--credentials",
+            help="Private TOML file (chmod 600) with the ROSTERTUI_* credential keys "
+            "(for ss12000+https:// and oneroster+https:// sources).",
+        ),
     ] = None,
     accept_held: Annotated[
         int | None,
@@ -156,7 +167,7 @@ def sync_command(
         raise fail("missing SOURCE (a OneRoster folder or .zip); see `rostertui sync --help`", 2)
     night = parse_date(as_of)
     try:
-        result = _sync_with_progress(db_path(db), source, policy, night)
+        result = _sync_with_progress(db_path(db), source, policy, night, credentials)
     except StoreError as exc:
         raise fail(str(exc)) from exc
     _report_sync(db_path(db), result)
@@ -172,15 +183,24 @@ def _accept(path: Path, run_id: int) -> None:
     out.print(f"Run {run_id} accepted: it is now the latest good run.")
 
 
-def _sync_with_progress(path: Path, source: str, policy: Path | None, night) -> SyncResult:
+def _sync_with_progress(
+    path: Path, source: str, policy: Path | None, night, credentials: Path | None
+) -> SyncResult:
     if not err.is_terminal:
-        return sync(path, source, policy_path=policy, as_of=night)
+        return sync(path, source, policy_path=policy, as_of=night, credentials_path=credentials)
     with err.status("Reading the source …") as spinner:
 
         def progress(kind: str, count: int) -> None:
             spinner.update(f"Writing {kind} records: {count:,}")
 
-        return sync(path, source, policy_path=policy, as_of=night, progress=progress)
+        return sync(
+            path,
+            source,
+            policy_path=policy,
+            as_of=night,
+            progress=progress,
+            credentials_path=credentials,
+        )
 
 
 def _report_sync(path: Path, result: SyncResult) -> None:

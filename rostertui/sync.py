@@ -36,9 +36,10 @@ def sync(
     policy_path: Path | None = None,
     as_of: date | None = None,
     progress: runs.Progress | None = None,
+    credentials_path: Path | None = None,
 ) -> SyncResult:
     with writer_lock(db_path):
-        return _locked_sync(db_path, source, policy_path, as_of, progress)
+        return _locked_sync(db_path, source, policy_path, as_of, progress, credentials_path)
 
 
 def prune_runs(db_path: Path, keep: int) -> PruneResult:
@@ -67,6 +68,7 @@ def _locked_sync(
     policy_path: Path | None,
     as_of: date | None,
     progress: runs.Progress | None,
+    credentials_path: Path | None = None,
 ) -> SyncResult:
     db = connect(db_path)
     runs.close_interrupted(db)
@@ -83,7 +85,7 @@ def _locked_sync(
         return SyncResult(run_id, "failed", policy_error)
     gc.disable()  # a million long-lived records and no cycles: the collector only costs time
     try:
-        roster = read_source(source, policy)
+        roster = read_source(source, policy, credentials_path)
         empty = [f for f in roster.file_findings if f.code == "SOURCE_FILE_EMPTY"]
         if empty and runs.latest_good_run(db) is None:
             raise SourceError(

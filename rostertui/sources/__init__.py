@@ -10,17 +10,41 @@ from rostertui.sources.oneroster_csv import read_oneroster_csv
 from rostertui.sources.sheet import read_sheet
 
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+URL_SCHEMES = ("ss12000+https", "ss12000+http", "oneroster+https", "oneroster+http")
 
 
-def read_source(spec: str, policy: Policy) -> Roster:
-    """Pick the reader from the SOURCE argument: a bundle folder or .zip, or a sheet list."""
+def read_source(spec: str, policy: Policy, credentials: Path | None = None) -> Roster:
+    """Pick the reader from the SOURCE argument: an SS 12000 or OneRoster REST URL, a bundle
+    folder or .zip, or a sheet list. `credentials` is the private TOML file for URL sources
+    (the environment is read either way); file sources ignore it."""
     if "://" in spec:
-        scheme = spec.split("://", 1)[0]
-        raise SourceError(
-            "SOURCE_UNREADABLE",
-            f"{scheme}:// sources are not supported yet (give a OneRoster bundle or a sheet)",
-        )
+        return _read_url(spec, policy, credentials)
     path = Path(spec)
     if path.suffix.lower() in SHEET_SUFFIXES:
         return read_sheet(path, policy)
     return read_oneroster_csv(path, policy)
+
+
+def _read_url(spec: str, policy: Policy, credentials_path: Path | None) -> Roster:
+    """Network readers are imported only here: a file sync never loads httpx."""
+    scheme = spec.split("://", 1)[0].lower()
+    if scheme not in URL_SCHEMES:
+        raise SourceError(
+            "SOURCE_UNREADABLE",
+            f"{scheme}:// is not a source rostertui reads (give ss12000+https://host/v2.1, "
+            "oneroster+https://host/ims/oneroster/v1p1, a OneRoster bundle or a sheet)",
+        )
+    from rostertui.sources.credentials import CredentialsError, load_credentials
+    from rostertui.sources.http import stderr_progress
+
+    try:
+        credentials = load_credentials(credentials_path)
+    except CredentialsError as exc:
+        raise SourceError("SOURCE_UNREADABLE", str(exc)) from None
+    if scheme.startswith("ss12000"):
+        from rostertui.sources.ss12000 import read_ss12000
+
+        return read_ss12000(spec, policy, credentials, progress=stderr_progress)
+    from rostertui.sources.oneroster_rest import read_oneroster_rest
+
+    return read_oneroster_rest(spec, policy, credentials, progress=stderr_progress)
