@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Annotated
 
 import typer
@@ -165,6 +166,12 @@ def sync_command(
         return
     if source is None:
         raise fail("missing SOURCE (a OneRoster folder or .zip); see `rostertui sync --help`", 2)
+    if "://" in source and "@" in urlsplit(source).netloc:
+        raise fail(
+            "credentials never go on the command line: put them in the environment or in "
+            "--credentials FILE (see `rostertui sync --help`)",
+            2,
+        )
     night = parse_date(as_of)
     try:
         result = _sync_with_progress(db_path(db), source, policy, night, credentials)

@@ -11,6 +11,7 @@ import gc
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from rostertui.domain.evaluate import evaluate
 from rostertui.domain.model import SourceError
@@ -79,7 +80,7 @@ def _locked_sync(
         policy, policy_error = None, str(exc)
     night = as_of or (policy.as_of if policy else None) or date.today()
     settings = dataclasses.asdict(policy) if policy else {}
-    run_id = runs.begin_run(db, source, night.isoformat(), settings)
+    run_id = runs.begin_run(db, _without_userinfo(source), night.isoformat(), settings)
     if policy is None:
         runs.fail_run(db, run_id, "POLICY_INVALID", policy_error or "invalid policy")
         return SyncResult(run_id, "failed", policy_error)
@@ -120,3 +121,12 @@ def _locked_sync(
         gc.enable()
         db.close()
     return SyncResult(run_id, state, reason)
+
+
+def _without_userinfo(source: str) -> str:
+    """What the run records as its source: never a user:password@ that slipped into a URL."""
+    if "://" not in source:
+        return source
+    parts = urlsplit(source)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=host))

@@ -234,3 +234,13 @@ def test_two_syncs_at_once_the_second_refuses(good):
         assert [r.id for r in q.runs()] == [run]  # the refused sync recorded nothing
     result = runner.invoke(app, ["sync", str(folder), "--db", str(db), "--as-of", AS_OF])
     assert result.exit_code == 0, result.output  # once the first is done, it runs
+
+
+def test_credentials_in_the_url_are_refused_and_never_stored(tmp_path):
+    db = tmp_path / "r.db"
+    source = "ss12000+https://admin:hunter2@registry.example/v2.1"
+    result = runner.invoke(app, ["sync", source, "--db", str(db)])
+    assert result.exit_code == 2
+    assert "credentials never go on the command line" in result.stderr
+    assert "hunter2" not in result.output
+    assert not db.exists()
