@@ -452,7 +452,7 @@ class _BundleReader:
         groups: list[Group] = []
         for row, deleted in self._rows_with_status(table):
             class_type = _enum(row, "classType", set(_CLASS_TYPES))
-            start, end, school_year = self._term_dates(row, terms)
+            start, end, school_year = term_dates(row, terms, "academicSessions.csv")
             course = row["courseSourcedId"]
             if course and course not in course_ids:
                 where = "courses.csv is absent" if courses is None else "it is not in courses.csv"
@@ -479,30 +479,6 @@ class _BundleReader:
                 )
             )
         return groups
-
-    @staticmethod
-    def _term_dates(
-        row: _Row, terms: dict[str, tuple[date | None, date | None, str]]
-    ) -> tuple[date | None, date | None, str]:
-        """Earliest start and latest end over the class's terms, and their school year."""
-        starts: list[date] = []
-        ends: list[date] = []
-        years: list[str] = []
-        for term_id in _split(row["termSourcedIds"]):
-            if term_id not in terms:
-                row.issues.append(
-                    SourceIssue(
-                        "SOURCE_REFERENCE_UNKNOWN",
-                        f"term {term_id!r} is not in academicSessions.csv",
-                        "termSourcedIds",
-                    )
-                )
-                continue
-            start, end, year = terms[term_id]
-            starts += [start] if start else []
-            ends += [end] if end else []
-            years += [year] if year else []
-        return (min(starts, default=None), max(ends, default=None), max(years, default=""))
 
     def _enrollments(self, table: CsvFile | None) -> list[Membership]:
         """The million-row file: a clean row takes a fast path; anything odd the careful one."""
@@ -582,6 +558,31 @@ class _BundleReader:
             )
             return None
         return row, _status(row, mode)
+
+
+def term_dates(
+    row: _Row, terms: dict[str, tuple[date | None, date | None, str]], sessions: str
+) -> tuple[date | None, date | None, str]:
+    """Earliest start and latest end over the class's terms, and their school year; an
+    unknown term is reported as not in `sessions` (the file or the endpoint)."""
+    starts: list[date] = []
+    ends: list[date] = []
+    years: list[str] = []
+    for term_id in _split(row["termSourcedIds"]):
+        if term_id not in terms:
+            row.issues.append(
+                SourceIssue(
+                    "SOURCE_REFERENCE_UNKNOWN",
+                    f"term {term_id!r} is not in {sessions}",
+                    "termSourcedIds",
+                )
+            )
+            continue
+        start, end, year = terms[term_id]
+        starts += [start] if start else []
+        ends += [end] if end else []
+        years += [year] if year else []
+    return (min(starts, default=None), max(ends, default=None), max(years, default=""))
 
 
 def _membership(row: _Row, deleted: bool) -> Membership:

@@ -60,9 +60,11 @@ from rostertui.sources.oneroster_csv import (
     _CLASS_TYPES,
     _ORG_TYPES,
     _enum,
+    _membership,
     _membership_role,
     _Row,
     _status,
+    term_dates,
 )
 
 PREFIX = "oneroster"
@@ -630,7 +632,7 @@ class _Builder:
             row = record.row
             deleted = _status(row, MODE)
             class_type = _enum(row, "classType", set(_CLASS_TYPES))
-            start, end, school_year = self._term_dates(row, terms)
+            start, end, school_year = term_dates(row, terms, "/academicSessions")
             groups.append(
                 Group(
                     id=row["sourcedId"],
@@ -649,47 +651,10 @@ class _Builder:
             group.raw = raw
         return groups
 
-    @staticmethod
-    def _term_dates(
-        row: _Row, terms: dict[str, tuple[date | None, date | None, str]]
-    ) -> tuple[date | None, date | None, str]:
-        """Earliest start and latest end over the class's terms, and their school year."""
-        starts: list[date] = []
-        ends: list[date] = []
-        years: list[str] = []
-        for term_id in (t for t in row["termSourcedIds"].split(",") if t):
-            if term_id not in terms:
-                row.issues.append(
-                    SourceIssue(
-                        "SOURCE_REFERENCE_UNKNOWN",
-                        f"term {term_id!r} is not in /academicSessions",
-                        "termSourcedIds",
-                    )
-                )
-                continue
-            start, end, year = terms[term_id]
-            starts += [start] if start else []
-            ends += [end] if end else []
-            years += [year] if year else []
-        return (min(starts, default=None), max(ends, default=None), max(years, default=""))
-
     def _enrollments(self, records: list[_Record]) -> list[Membership]:
         memberships: list[Membership] = []
         for record in records:
-            row = record.row
-            deleted = _status(row, MODE)
-            memberships.append(
-                Membership(
-                    id=row["sourcedId"],
-                    person_id=row["userSourcedId"],
-                    group_id=row["classSourcedId"],
-                    role=_membership_role(row["role"]),
-                    start=row.date("beginDate"),
-                    end=row.date("endDate", exclusive=True),
-                    deleted=deleted,
-                    issues=tuple(row.issues),
-                )
-            )
+            memberships.append(_membership(record.row, _status(record.row, MODE)))
         for membership, raw in zip(memberships, self._raws("/enrollments", records), strict=True):
             membership.raw = raw
         return memberships
