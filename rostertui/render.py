@@ -324,11 +324,12 @@ def raw_table(detail: RecordDetail) -> Table:
 
 def timeline_text(timeline: Timeline) -> Text:
     """First seen, each night its status or codes changed, last imported."""
-    text = Text("History: ", style="bold")
+    text = Text()
+    text.append("History: ", style="bold")
     if timeline.first_seen is None:
         return text
     first = timeline.first_seen
-    text.append(f"first seen {first.as_of} (run {first.run_id})", style="")
+    text.append(f"first seen {first.as_of} (run {first.run_id})")
     if timeline.last_imported:
         last = timeline.last_imported
         text.append(f"; last imported {last.as_of} (run {last.run_id})")

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Collapsible, DataTable, Footer, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
@@ -43,7 +43,8 @@ class RecordScreen(RosterScreen):
             yield DataTable(id="related", cursor_type="row")
             yield Static(id="history")
             yield Static(id="fields")
-            yield Static(id="raw")
+            with Collapsible(title="Raw source row (Enter to open)", collapsed=True, id="raw-box"):
+                yield Static(id="raw")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,10 +81,13 @@ class RecordScreen(RosterScreen):
                 key=f"{row.kind}\x1f{row.key}",
             )
         self.query_one("#history", Static).update(timeline_text(detail.timeline))
+        box = self.query_one("#raw-box", Collapsible)
+        box.display = bool(detail.raw) and not detail.withheld
         if not detail.withheld:
             self.query_one("#fields", Static).update(fields_table(detail))
-            if detail.raw:
-                self.query_one("#raw", Static).update(raw_table(detail))
+        if box.display:
+            self.query_one("#raw", Static).update(raw_table(detail))
+            box.title = f"Raw source row — {detail.row.source_ref} (Enter to open)"
         self.query_one("#record").focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -17,7 +17,7 @@ from rostertui.domain.model import KIND_LABELS
 from rostertui.render import STATUS_STYLE
 from rostertui.store.queries import RecordRow, RunInfo
 
-PAGE = 200
+PAGE = 100  # rows a keyset page adds: small enough that a page load never stutters
 
 
 class RowsScreen(RosterScreen):
@@ -100,7 +100,7 @@ class RowsScreen(RosterScreen):
         self.query_one("#count", Static).update(f"{table.row_count:,}{more} rows")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        near_end = event.cursor_row >= event.data_table.row_count - 20
+        near_end = event.cursor_row >= event.data_table.row_count - 40
         if near_end and not self.exhausted and not self.fetching:
             self.load_page()
 
