@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
@@ -22,7 +23,9 @@ class RunPicker(ModalScreen[int | None]):
             table.add_column(label)
         runs: list[RunInfo] = self.app.ask(lambda q: q.runs())  # type: ignore[attr-defined]
         for run in runs:
-            table.add_row(str(run.id), run.as_of, run.state.upper(), run.source, key=str(run.id))
+            table.add_row(
+                str(run.id), run.as_of, run.state.upper(), Text(run.source), key=str(run.id)
+            )
         table.focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
