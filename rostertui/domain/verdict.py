@@ -8,7 +8,6 @@ from datetime import date
 from rostertui.domain.model import FileFinding, Group, Membership, Person, School
 
 STATUSES = ("imported", "skipped", "excluded", "pending", "absent")
-CHANGES = ("created", "updated", "unchanged", "removed", "none")
 
 # A cascaded finding takes the status of the record it depends on, expressed as a severity.
 SEVERITY_OF_STATUS = {"skipped": "error", "excluded": "exclude", "pending": "pending"}

@@ -101,9 +101,6 @@ class Credentials:
         return text
 
 
-NO_CREDENTIALS = Credentials(origin="nowhere")
-
-
 def load_credentials(path: Path | None, environ: Mapping[str, str] | None = None) -> Credentials:
     """The file's keys (when a file is given), with the environment filling the keys it lacks."""
     environment = os.environ if environ is None else environ
