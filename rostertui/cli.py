@@ -99,6 +99,10 @@ def open_console(db: DbOption = None, run: RunOption = None) -> None:
     path = db_path(db)
     if not path.exists():
         raise fail(f"{path}: no database here yet; run `rostertui sync SOURCE` or `rostertui demo`")
+    if not out.is_terminal:  # a script or a pipe: the console needs a screen
+        err.print("rostertui: no terminal to open the console in; printing the status instead")
+        status(db=path, run=run, as_json=False, fail_on=None)
+        return
     from rostertui.console.app import RosterApp
 
     try:

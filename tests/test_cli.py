@@ -236,3 +236,11 @@ def test_export_xlsx_is_a_validation_file_a_real_reader_opens(demo, tmp_path):
         ("skipped", "STUDENT_NO_CLASS", "GROUP_NOT_EXPORTED")
     ]
     assert anna[0]["run_id"] == 1
+
+
+def test_open_without_a_terminal_prints_the_status(demo):
+    db, _ = demo
+    result = runner.invoke(app, ["open", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "no terminal to open the console in" in result.stderr
+    assert "Run 1 GOOD" in result.stdout
