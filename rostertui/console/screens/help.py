@@ -23,7 +23,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         seen = set()
         for key, description in _keys(self.under):
-            if key not in seen:
+            if key not in seen and key != "escape":  # Esc is in the common keys below
                 seen.add(key)
                 table.add_row(key, description)
         for key, description in (
