@@ -361,13 +361,13 @@ class Queries:
         code: str | None = None,
         status: str | None = None,
         text: str = "",
-        after_id: int = 0,
+        after: RecordRow | None = None,
         limit: int = 200,
     ) -> list[RecordRow]:
-        """One keyset page of records, filtered; `after_id` is the last id of the page before.
+        """One keyset page of records, filtered; `after` is the last row of the page before.
 
-        With a code the walk starts from that code's findings (in record order, on an index),
-        so a page costs the same whether the run has a thousand rows or a million.
+        Pages walk an index, so one costs the same at a thousand rows or a million: with a code,
+        that code's findings in record order; otherwise the records in (kind, key) order.
         """
         columns = ", ".join("r." + c.strip() for c in _ROW_COLUMNS.split(","))
         where: list[str] = []
@@ -387,14 +387,21 @@ class Queries:
                 f"WHERE f.run_id = ? AND f.code = ? AND f.record_id > ?{extra} "
                 "ORDER BY f.record_id LIMIT ?"
             )
-            return [
-                _record_row(row) for row in self._all(sql, [run_id, code, after_id, *params, limit])
-            ]
-        sql = (
-            f"SELECT {columns} FROM shown_records r WHERE r.run_id = ? AND r.id > ?{extra} "
-            "ORDER BY r.id LIMIT ?"
-        )
-        return [_record_row(row) for row in self._all(sql, [run_id, after_id, *params, limit])]
+            start = after.id if after else 0
+            return [_record_row(r) for r in self._all(sql, [run_id, code, start, *params, limit])]
+        if kind:  # one import type: a straight walk along records_by_key
+            sql = (
+                f"SELECT {columns} FROM shown_records r WHERE r.run_id = ? AND r.key > ?{extra} "
+                "ORDER BY r.key LIMIT ?"
+            )
+            start: list = [after.key if after else ""]
+        else:
+            sql = (
+                f"SELECT {columns} FROM shown_records r WHERE r.run_id = ? "
+                f"AND (r.kind, r.key) > (?, ?){extra} ORDER BY r.kind, r.key LIMIT ?"
+            )
+            start = [after.kind, after.key] if after else ["", ""]
+        return [_record_row(r) for r in self._all(sql, [run_id, *start, *params, limit])]
 
     # -- one record -------------------------------------------------------------------------
 

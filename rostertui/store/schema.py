@@ -65,9 +65,7 @@ MIGRATIONS: list[str] = [
         group_key TEXT,
         members TEXT                    -- a person's or group's memberships: their record ids
     );
-    CREATE UNIQUE INDEX records_by_key ON records (run_id, kind, key);
-    -- keyset pages of one import type in record order; ids only grow, so it is appended to
-    CREATE INDEX records_by_page ON records (run_id, kind, id);
+    CREATE UNIQUE INDEX records_by_key ON records (run_id, kind, key);  -- lookups and pages
     CREATE INDEX records_by_civic ON records (civic_hash) WHERE civic_hash IS NOT NULL;
     CREATE TABLE findings (
         id INTEGER PRIMARY KEY,

@@ -34,7 +34,7 @@ class RowsScreen(RosterScreen):
         self.run, self.kind, self.code, self.status = run, kind, code, status
         self.crumb = code or status or f"all {KIND_LABELS.get(kind, kind).lower()}"
         self.text = ""
-        self.last_id = 0
+        self.last_row: RecordRow | None = None
         self.exhausted = False
         self.fetching = False
 
@@ -63,7 +63,7 @@ class RowsScreen(RosterScreen):
     @work(thread=True, exclusive=True, group="page")
     def load_page(self) -> None:
         self.fetching = True
-        after, text = self.last_id, self.text
+        after, text = self.last_row, self.text
         rows = self.roster.ask(
             lambda q: q.rows(
                 self.run.id,
@@ -71,7 +71,7 @@ class RowsScreen(RosterScreen):
                 code=self.code,
                 status=self.status,
                 text=text,
-                after_id=after,
+                after=after,
                 limit=PAGE,
             )
         )
@@ -94,7 +94,7 @@ class RowsScreen(RosterScreen):
                 key=f"{row.kind}\x1f{row.key}",
             )
         if rows:
-            self.last_id = rows[-1].id
+            self.last_row = rows[-1]
         self.exhausted = len(rows) < PAGE
         more = "" if self.exhausted else "+ (more load as you scroll)"
         self.query_one("#count", Static).update(f"{table.row_count:,}{more} rows")
@@ -106,7 +106,7 @@ class RowsScreen(RosterScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.text = event.value.strip()
-        self.last_id, self.exhausted = 0, False
+        self.last_row, self.exhausted = None, False
         self.query_one(DataTable).clear()
         self.load_page()
 
