@@ -209,7 +209,7 @@ def _write_records(conn, run_id, evaluation, hasher, progress) -> None:
             progress(kind, len(verdicts))
 
 
-def _members(evaluation: Evaluation, first_id: int) -> dict[tuple[str, str], list[int]]:
+def _members(evaluation: Evaluation, first_id: int) -> dict[str, dict[str, list[int]]]:
     """The record ids each person's and group's memberships will get.
 
     Records are written kind by kind, so a membership's id is known before it is written; a
@@ -218,12 +218,13 @@ def _members(evaluation: Evaluation, first_id: int) -> dict[tuple[str, str], lis
     """
     by_kind = evaluation.by_kind()
     membership_id = first_id + sum(len(by_kind[k]) for k in ("school", "person", "group"))
-    members: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for offset, verdict in enumerate(by_kind["membership"]):
+    of_person: dict[str, list[int]] = defaultdict(list)
+    of_group: dict[str, list[int]] = defaultdict(list)
+    for record_id, verdict in enumerate(by_kind["membership"], start=membership_id):
         membership = verdict.record
-        members["person", membership.person_id].append(membership_id + offset)  # type: ignore[union-attr]
-        members["group", membership.group_id].append(membership_id + offset)  # type: ignore[union-attr]
-    return members
+        of_person[membership.person_id].append(record_id)  # type: ignore[union-attr]
+        of_group[membership.group_id].append(record_id)  # type: ignore[union-attr]
+    return {"person": of_person, "group": of_group}
 
 
 def _insert_sql(run_id: int, kind: str) -> str:
@@ -299,7 +300,9 @@ def _record_row(record_id: int, verdict: Verdict, describer: Describer, hasher, 
         pack(field_values(verdict)),
         pack(raw.values) if raw else None,
         civic_hash,
-        ",".join(map(str, ids)) if (ids := members.get((verdict.kind, verdict.key))) else None,
+        ",".join(map(str, ids))
+        if (ids := members.get(verdict.kind, {}).get(verdict.key))
+        else None,
     )
 
 
