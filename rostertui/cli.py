@@ -60,11 +60,17 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-@contextmanager
-def queries(option: Path | None) -> Iterator[Queries]:
+def existing_db(option: Path | None) -> Path:
+    """The database a reading command works on; a missing one is said plainly, never created."""
     path = db_path(option)
     if not path.exists():
         raise fail(f"{path}: no database here yet; run `rostertui sync SOURCE` or `rostertui demo`")
+    return path
+
+
+@contextmanager
+def queries(option: Path | None) -> Iterator[Queries]:
+    path = existing_db(option)
     try:
         q = Queries.open(path)
     except StoreError as exc:
@@ -96,9 +102,7 @@ def default(ctx: typer.Context) -> None:
 @app.command("open")
 def open_console(db: DbOption = None, run: RunOption = None) -> None:
     """Open the console: status log → import → findings → rows → one record."""
-    path = db_path(db)
-    if not path.exists():
-        raise fail(f"{path}: no database here yet; run `rostertui sync SOURCE` or `rostertui demo`")
+    path = existing_db(db)
     if not out.is_terminal:  # a script or a pipe: the console needs a screen
         err.print("rostertui: no terminal to open the console in; printing the status instead")
         status(db=path, run=run, as_json=False, fail_on=None)
@@ -120,9 +124,7 @@ def serve(
     ] = "127.0.0.1",
 ) -> None:
     """The same console in a browser (textual-serve), on 127.0.0.1 by default."""
-    path = db_path(db)
-    if not path.exists():
-        raise fail(f"{path}: no database here yet; run `rostertui sync SOURCE` or `rostertui demo`")
+    path = existing_db(db)
     from textual_serve.server import Server
 
     command = f"{shlex.quote(sys.executable)} -m rostertui open --db {shlex.quote(str(path))}"
@@ -166,7 +168,7 @@ def sync_command(
     if accept_held is not None:
         if source is not None:
             raise fail("give either SOURCE or --accept-held RUN, not both", 2)
-        _accept(db_path(db), accept_held)
+        _accept(existing_db(db), accept_held)
         return
     if source is None:
         raise fail("missing SOURCE (a OneRoster folder or .zip); see `rostertui sync --help`", 2)
@@ -185,8 +187,6 @@ def sync_command(
 
 
 def _accept(path: Path, run_id: int) -> None:
-    if not path.exists():
-        raise fail(f"{path}: no database here")
     try:
         accept_held(path, run_id)
     except (RunError, StoreError) as exc:
@@ -355,9 +355,7 @@ def prune(
 ) -> None:
     """Shrink old runs to summaries, findings and changes. A sync does this by itself with the
     policy's keep_runs; run it by hand after lowering that."""
-    path = db_path(db)
-    if not path.exists():
-        raise fail(f"{path}: no database here")
+    path = existing_db(db)
     try:
         result = prune_runs(path, keep)
     except StoreError as exc:

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from rostertui.domain.catalogue import RULES, rule
 from rostertui.domain.model import KIND_LABELS
+from rostertui.domain.verdict import SEVERITY_OF_STATUS, SEVERITY_ORDER
 from rostertui.store.queries import (
     CodeSummary,
     FindingDetail,
@@ -31,6 +32,7 @@ from rostertui.store.queries import (
 )
 
 STATE_STYLE = {"good": "green", "held": "yellow", "failed": "bold red", "running": "cyan"}
+SEVERITY_STYLE = {"error": "bold red", "exclude": "yellow", "pending": "cyan", "warning": "blue"}
 STATUS_STYLE = {
     "imported": "green",
     "skipped": "red",
@@ -205,11 +207,8 @@ def record_json(detail: RecordDetail) -> dict[str, Any]:
     }
 
 
-def _status_text(status: str) -> Text:
+def status_text(status: str) -> Text:
     return Text(status.upper(), style=STATUS_STYLE.get(status, ""))
-
-
-_DECIDING = {"skipped": "error", "excluded": "exclude", "pending": "pending"}
 
 
 def answer(detail: RecordDetail) -> str:
@@ -220,7 +219,7 @@ def answer(detail: RecordDetail) -> str:
     if row.status == "imported":
         warnings = sum(1 for f in detail.findings if f.severity == "warning")
         return "Imported" + (f", with {warnings} warning(s)." if warnings else ".")
-    wanted = _DECIDING.get(row.status)
+    wanted = SEVERITY_OF_STATUS.get(row.status)
     deciding = next((f for f in detail.findings if f.severity == wanted), None)
     if deciding is None:
         return f"Not imported ({row.status})."
@@ -258,7 +257,7 @@ def record_head(detail: RecordDetail) -> Text:
     head.append_text(safe(answer(detail)))
     head.stylize("bold", len(head) - len(answer(detail)), len(head))
     head.append("\nStatus: ")
-    head.append_text(_status_text(row.status))
+    head.append_text(status_text(row.status))
     head.append(f"   Change since last good run: {row.change or 'none'}")
     if row.appears_on:
         head.append(f"\nWill appear on {row.appears_on}", style="cyan")
@@ -280,10 +279,9 @@ def record_head(detail: RecordDetail) -> Text:
 
 def findings_view(detail: RecordDetail) -> list[RenderableType]:
     """Each finding, most serious first, then what changed since the last good night."""
-    order = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
     parts: list[RenderableType] = [
         _finding_panel(finding)
-        for finding in sorted(detail.findings, key=lambda f: order.get(f.severity, 9))
+        for finding in sorted(detail.findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
     ]
     if detail.changes:
         changes = Text("Changed fields: ", style="bold")
@@ -408,11 +406,25 @@ def _finding_panel(finding: FindingDetail) -> Panel:
     title = Text(f"{finding.severity.upper()} {finding.code}")
     if known:
         title.append(f" — {known.title}")
-    return Panel(body, title=title, title_align="left", border_style=_severity_style(finding))
+    border = SEVERITY_STYLE.get(finding.severity, "blue").removeprefix("bold ")  # a frame: plain
+    return Panel(body, title=title, title_align="left", border_style=border)
 
 
-def _severity_style(finding: FindingDetail) -> str:
-    return {"error": "red", "exclude": "yellow", "pending": "cyan"}.get(finding.severity, "blue")
+def severity_text(severity: str) -> Text:
+    """The severity in words, coloured as a second signal, never the only one."""
+    return Text(severity.upper(), style=SEVERITY_STYLE.get(severity, ""))
+
+
+def code_cells(code: CodeSummary) -> tuple[Text, str, str, str, str]:
+    """Severity, code, rows, new and fixed: the columns every findings-by-code table starts
+    with."""
+    return (
+        severity_text(code.severity),
+        code.code,
+        f"{code.rows:,}",
+        f"{code.new:,}",
+        f"{code.fixed:,}",
+    )
 
 
 def rows_table(rows: list[RecordRow], title: str = "") -> Table:
@@ -426,7 +438,7 @@ def rows_table(rows: list[RecordRow], title: str = "") -> Table:
             safe(row.key),
             safe(row.group if row.kind == "membership" else row.name),
             safe(row.school),
-            _status_text(row.status),
+            status_text(row.status),
             row.change or "",
         )
     return table

@@ -11,6 +11,8 @@ STATUSES = ("imported", "skipped", "excluded", "pending", "absent")
 
 # A cascaded finding takes the status of the record it depends on, expressed as a severity.
 SEVERITY_OF_STATUS = {"skipped": "error", "excluded": "exclude", "pending": "pending"}
+# Most serious first, wherever findings are listed for a person to read.
+SEVERITY_ORDER = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
 
 
 @dataclass(frozen=True, slots=True)

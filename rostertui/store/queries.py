@@ -17,6 +17,7 @@ import sqlite_utils
 
 from rostertui.domain.describe import FIELD_NAMES
 from rostertui.domain.identity import fold_text, normalise_civic_no
+from rostertui.domain.verdict import SEVERITY_ORDER
 from rostertui.store.packing import unpack
 from rostertui.store.schema import connect, keyed_hasher
 
@@ -25,7 +26,6 @@ EXPORT_COLUMNS = (
     "severity", "message", "root_kind", "root_key", "root_code", "source_ref", "appears_on",
 )  # fmt: skip
 _RELATED_LIMIT = 200
-_SEVERITY_ORDER = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
 
 
 def _likeness(a: str, b: str) -> float:
@@ -186,6 +186,9 @@ class RecordDetail:
 
 
 _ROW_COLUMNS = "id, kind, key, name, email, school, grp, status, change, appears_on, source_ref"
+_ROW_COLUMNS_OF = {  # the same columns, qualified, for queries that join
+    alias: ", ".join(f"{alias}.{c.strip()}" for c in _ROW_COLUMNS.split(",")) for alias in "rs"
+}
 
 
 def _record_row(values: tuple) -> RecordRow:
@@ -332,7 +335,7 @@ class Queries:
             if not kind or k == kind
         ]
         summaries.sort(  # the run's own findings (a hold, a failure) before any record's
-            key=lambda s: (s.kind != "run", _SEVERITY_ORDER.get(s.severity, 9), -s.rows, s.code)
+            key=lambda s: (s.kind != "run", SEVERITY_ORDER.get(s.severity, 9), -s.rows, s.code)
         )
         return summaries
 
@@ -369,7 +372,7 @@ class Queries:
         Pages walk an index, so one costs the same at a thousand rows or a million: with a code,
         that code's findings in record order; otherwise the records in (kind, key) order.
         """
-        columns = ", ".join("r." + c.strip() for c in _ROW_COLUMNS.split(","))
+        columns = _ROW_COLUMNS_OF["r"]
         where: list[str] = []
         params: list = []
         for column, value in (("r.kind", kind), ("r.status", status)):
@@ -407,7 +410,7 @@ class Queries:
 
     def record(self, run_id: int, kind: str, key: str) -> RecordDetail | None:
         rows = self._all(
-            f"SELECT {', '.join('s.' + c.strip() for c in _ROW_COLUMNS.split(','))}, "
+            f"SELECT {_ROW_COLUMNS_OF['s']}, "
             "r.fields, r.changes, r.raw, r.source_file "
             "FROM shown_records s JOIN records r ON r.id = s.id "
             "WHERE r.run_id = ? AND r.kind = ? AND r.key = ?",
@@ -531,7 +534,7 @@ class Queries:
             starts = joiner.join(f'"{w[:letters]}"*' for w in words)
             scored = []
             for row in self._all(
-                f"SELECT {', '.join('r.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
+                f"SELECT {_ROW_COLUMNS_OF['r']} "
                 "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
                 "WHERE records_fts MATCH ? AND r.run_id = ? AND r.kind != 'membership' "
                 "ORDER BY records_fts.rowid DESC LIMIT 5000",  # newest runs first
@@ -586,7 +589,7 @@ class Queries:
         match = _fts_match(query)
         if match:
             for row in self._all(
-                f"SELECT {', '.join('r.' + c.strip() for c in _ROW_COLUMNS.split(','))} "
+                f"SELECT {_ROW_COLUMNS_OF['r']} "
                 "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
                 "WHERE records_fts MATCH ? AND r.run_id = ? "
                 "ORDER BY CASE r.kind WHEN 'person' THEN 0 WHEN 'group' THEN 1 ELSE 2 END, "

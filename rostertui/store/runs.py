@@ -80,7 +80,8 @@ def fail_run(
 ) -> None:
     """Record why a run failed, with its run- or file-level finding; nothing else of it stays."""
     db.conn.rollback()
-    kind, key = ("file", ref.split(":")[0]) if ref else ("run", str(run_id))
+    in_file = ref and "://" not in ref  # "users.csv:17" names a file; a URL is the whole run
+    kind, key = ("file", ref.rsplit(":", 1)[0]) if in_file else ("run", str(run_id))
     with db.conn:
         db.execute(
             "UPDATE runs SET state = 'failed', finished_at = ?, error = ? WHERE id = ?",

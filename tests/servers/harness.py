@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from rostertui.sources import http
+from rostertui.sources.credentials import KEYS
 from rostertui.store.queries import Queries
 from rostertui.sync import SyncResult, sync
 from tests.servers.base import FixtureServer
@@ -26,14 +27,6 @@ CLIENT_ID = "rostertui-client-8c1d"
 CLIENT_SECRET = "oneroster-Secret-5e7b2a9f0c3d"
 OR11 = "/ims/oneroster/v1p1"
 OR12 = "/ims/oneroster/rostering/v1p2"
-ENV_KEYS = (
-    "ROSTERTUI_SS12000_TOKEN",
-    "ROSTERTUI_SS12000_CERT",
-    "ROSTERTUI_SS12000_KEY",
-    "ROSTERTUI_ONEROSTER_TOKEN_URL",
-    "ROSTERTUI_ONEROSTER_CLIENT_ID",
-    "ROSTERTUI_ONEROSTER_CLIENT_SECRET",
-)
 POLICY = (
     'protected_identity_field = "metadata.securityMarking"\ncivic_no_field = "metadata.civicNo"\n'
 )
@@ -53,7 +46,7 @@ def fast_http(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> http.HttpSetti
         }
     )
     monkeypatch.setattr(http, "DEFAULT_SETTINGS", settings)
-    for key in ENV_KEYS:
+    for key in KEYS:
         monkeypatch.delenv(key, raising=False)
     return settings
 

@@ -13,9 +13,8 @@ from rostertui.console.screens.rows import RowsScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import KIND_LABELS
+from rostertui.render import code_cells
 from rostertui.store.queries import CodeSummary, RootCause, RunInfo
-
-_STYLE = {"error": "bold red", "exclude": "yellow", "pending": "cyan", "warning": "blue"}
 
 
 class ImportScreen(RosterScreen):
@@ -51,11 +50,7 @@ class ImportScreen(RosterScreen):
         table = self.query_one(DataTable)
         for code in codes:
             table.add_row(
-                Text(code.severity.upper(), style=_STYLE.get(code.severity, "")),
-                code.code,
-                f"{code.rows:,}",
-                f"{code.new:,}",
-                f"{code.fixed:,}",
+                *code_cells(code),
                 RULES[code.code].title if code.code in RULES else "",
                 key=f"{code.code}:{code.severity}",
             )

@@ -13,11 +13,11 @@ from textual.widgets import Collapsible, DataTable, Footer, Static
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.render import (
-    STATUS_STYLE,
     fields_table,
     findings_view,
     raw_table,
     record_head,
+    status_text,
     timeline_text,
 )
 from rostertui.store.queries import RecordDetail
@@ -77,7 +77,7 @@ class RecordScreen(RosterScreen):
                 row.kind,
                 Text(row.key),
                 Text(row.group if row.kind == "membership" else row.name),
-                Text(row.status.upper(), style=STATUS_STYLE.get(row.status, "")),
+                status_text(row.status),
                 key=f"{row.kind}\x1f{row.key}",
             )
         self.query_one("#history", Static).update(timeline_text(detail.timeline))

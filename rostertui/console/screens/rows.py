@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.domain.model import KIND_LABELS
-from rostertui.render import STATUS_STYLE
+from rostertui.render import status_text
 from rostertui.store.queries import RecordRow, RunInfo
 
 PAGE = 100  # rows a keyset page adds: small enough that a page load never stutters
@@ -89,7 +89,7 @@ class RowsScreen(RosterScreen):
                 Text(row.name),
                 Text(detail),
                 Text(row.school),
-                Text(row.status.upper(), style=STATUS_STYLE.get(row.status, "")),
+                status_text(row.status),
                 row.change or "",
                 key=f"{row.kind}\x1f{row.key}",
             )

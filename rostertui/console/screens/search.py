@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
-from rostertui.render import STATUS_STYLE, miss_text
+from rostertui.render import miss_text, status_text
 from rostertui.store.queries import QueryError, RecordRow, RunInfo, Sighting
 
 
@@ -78,7 +78,7 @@ class SearchScreen(RosterScreen):
         table.clear()
         for row in rows:
             table.add_row(
-                Text(row.status.upper(), style=STATUS_STYLE.get(row.status, "")),
+                status_text(row.status),
                 row.kind,
                 Text(row.name),
                 Text(row.email),

@@ -17,7 +17,8 @@ from rostertui.console.screens.runs import RunPicker
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import KIND_LABELS
-from rostertui.render import SUMMARY_COLUMNS, run_line
+from rostertui.domain.verdict import SEVERITY_ORDER
+from rostertui.render import SUMMARY_COLUMNS, code_cells, run_line
 from rostertui.store.queries import CodeSummary, ImportSummary, QueryError, RunInfo
 
 _SHORT = {
@@ -131,11 +132,7 @@ class StatusScreen(RosterScreen):
         ordered = sorted(codes, key=_admin_order)
         for code in ordered:
             codes_table.add_row(
-                Text(code.severity.upper(), style=_SEVERITY_STYLE.get(code.severity, "")),
-                code.code,
-                f"{code.rows:,}",
-                f"{code.new:,}",
-                f"{code.fixed:,}",
+                *code_cells(code),
                 KIND_LABELS.get(code.kind, code.kind),
                 RULES[code.code].title if code.code in RULES else "",
                 key=f"{code.kind}:{code.code}:{code.severity}",
@@ -175,10 +172,12 @@ class StatusScreen(RosterScreen):
         return (self.run.id, {}) if self.run else None
 
 
-_SEVERITY_STYLE = {"error": "bold red", "exclude": "yellow", "pending": "cyan", "warning": "blue"}
-_ORDER = {"error": 0, "exclude": 1, "pending": 2, "warning": 3}
-
-
 def _admin_order(code: CodeSummary) -> tuple:
     """The run's own findings first, then errors with the most new rows: what broke last night."""
-    return (code.kind != "run", _ORDER.get(code.severity, 9), -code.new, -code.rows, code.code)
+    return (
+        code.kind != "run",
+        SEVERITY_ORDER.get(code.severity, 9),
+        -code.new,
+        -code.rows,
+        code.code,
+    )
