@@ -254,8 +254,9 @@ def record_head(detail: RecordDetail) -> Text:
     if detail.withheld:
         head.append("  (protected identity: details withheld)", style="italic")
     head.append("\n")
-    head.append_text(safe(answer(detail)))
-    head.stylize("bold", len(head) - len(answer(detail)), len(head))
+    said = safe(answer(detail))
+    said.stylize("bold")
+    head.append_text(said)
     head.append("\nStatus: ")
     head.append_text(status_text(row.status))
     head.append(f"   Change since last good run: {row.change or 'none'}")

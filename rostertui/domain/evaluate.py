@@ -563,12 +563,7 @@ class _Evaluator:
             return verdict
         person = self.persons.get(membership.person_id)
         group = self.groups.get(membership.group_id)
-        end = membership.end
-        active = (
-            not membership.deleted
-            and (end is None or end >= self.as_of)
-            and self._is_read(membership.start)
-        )
+        active = not membership.deleted and self._is_active(membership.start, membership.end)
         if active and person is not None and person.status == "imported":
             self.members[membership.group_id] += 1
             if membership.role == "teacher":
