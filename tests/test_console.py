@@ -9,6 +9,7 @@ from rostertui.console.screens.record import RecordScreen
 from rostertui.console.screens.rows import RowsScreen
 from rostertui.console.screens.search import SearchScreen
 from rostertui.console.screens.status import StatusScreen
+from rostertui.console.widgets.keybar import KeyBar
 
 
 async def settle(pilot) -> None:
@@ -65,6 +66,28 @@ async def test_admin_reaches_the_rows_of_the_largest_new_error(demo_db):
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert isinstance(app.screen, StatusScreen)
+
+
+async def test_the_mouse_drills_in_and_presses_the_keys_on_the_key_bar(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        assert "esc Back" in str(bar.render()) and "/ Search" in str(bar.render())
+        start = str(bar.render()).index("/ Search")
+        await pilot.click(KeyBar, offset=(start + 2, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.click(
+            KeyBar, offset=(str(app.screen.query_one(KeyBar).render()).index("esc"), 0)
+        )
+        await settle(pilot)
+        assert isinstance(app.screen, StatusScreen)
+        codes = app.screen.query_one("#codes", DataTable)
+        await pilot.click(codes, offset=(4, 1))  # the first finding's row
+        await pilot.click(codes, offset=(4, 1))  # a second click on the cursor row selects it
+        await settle(pilot)
+        assert isinstance(app.screen, RowsScreen)
 
 
 async def test_a_miss_says_so_and_offers_near_matches(demo_db):

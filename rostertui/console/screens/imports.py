@@ -6,11 +6,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.screens.rows import RowsScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
+from rostertui.console.widgets.keybar import KeyBar
 from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import KIND_LABELS
 from rostertui.render import code_cells
@@ -33,7 +34,7 @@ class ImportScreen(RosterScreen):
         yield Breadcrumb()
         yield DataTable(id="codes", cursor_type="row", zebra_stripes=True)
         yield Static(id="causes")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

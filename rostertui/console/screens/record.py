@@ -8,10 +8,11 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Collapsible, DataTable, Footer, Static
+from textual.widgets import Collapsible, DataTable, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
+from rostertui.console.widgets.keybar import KeyBar
 from rostertui.render import (
     fields_table,
     findings_view,
@@ -45,7 +46,7 @@ class RecordScreen(RosterScreen):
             yield Static(id="fields")
             with Collapsible(title="Raw source row (Enter to open)", collapsed=True, id="raw-box"):
                 yield Static(id="raw")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
+from rostertui.console.widgets.keybar import KeyBar
 from rostertui.domain.model import KIND_LABELS
 from rostertui.render import status_text
 from rostertui.store.queries import RecordRow, RunInfo
@@ -43,7 +44,7 @@ class RowsScreen(RosterScreen):
         yield Input(placeholder="Filter: name, e-mail, id or group", id="filter")
         yield DataTable(id="rows", cursor_type="row", zebra_stripes=True)
         yield Static(id="count")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
+from rostertui.console.widgets.keybar import KeyBar
 from rostertui.render import miss_text, status_text
 from rostertui.store.queries import QueryError, RecordRow, RunInfo, Sighting
 
@@ -28,7 +29,7 @@ class SearchScreen(RosterScreen):
         yield Input(self.initial, placeholder="Name, e-mail, id or personnummer", id="query")
         yield Static(id="summary")
         yield DataTable(id="results", cursor_type="row")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

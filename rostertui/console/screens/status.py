@@ -8,13 +8,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.screens.imports import ImportScreen
 from rostertui.console.screens.rows import RowsScreen
 from rostertui.console.screens.runs import RunPicker
 from rostertui.console.widgets.breadcrumb import Breadcrumb
+from rostertui.console.widgets.keybar import KeyBar
 from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import KIND_LABELS
 from rostertui.domain.verdict import SEVERITY_ORDER
@@ -62,7 +63,7 @@ class StatusScreen(RosterScreen):
         yield DataTable(id="imports", cursor_type="row", zebra_stripes=True)
         yield Static("Findings by code — largest new errors first", classes="caption")
         yield DataTable(id="codes", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         imports = self.query_one("#imports", DataTable)
