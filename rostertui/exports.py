@@ -11,10 +11,6 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from rostertui.domain.model import KIND_LABELS
 from rostertui.store.queries import EXPORT_COLUMNS
 
@@ -62,7 +58,12 @@ def _jsonl(path: Path, rows: Iterable[dict[str, str]]) -> int:
 
 
 def _xlsx(path: Path, rows: Iterable[dict[str, str]]) -> int:
-    """One sheet per import type, in the order rows arrive; streamed (write-only)."""
+    """One sheet per import type, in the order rows arrive; streamed (write-only). openpyxl is
+    imported here: every other command would pay its 0.3 s import for nothing."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     sheets: dict[str, tuple[object, int]] = {}
     bold = Font(bold=True)
