@@ -20,7 +20,12 @@ from rostertui.sources import read_source
 from rostertui.store import runs
 from rostertui.store.lock import writer_lock
 from rostertui.store.retention import PruneResult, prune
-from rostertui.store.schema import connect, keyed_hasher
+from rostertui.store.schema import (
+    checkpoint_in_background,
+    connect,
+    defer_checkpoints,
+    keyed_hasher,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,7 @@ def _locked_sync(
     credentials_path: Path | None = None,
 ) -> SyncResult:
     db = connect(db_path)
+    defer_checkpoints(db)
     runs.close_interrupted(db)
     try:
         policy: Policy | None = load_policy(policy_path)
@@ -109,8 +115,11 @@ def _locked_sync(
             policy.mass_removal_threshold,
             progress,
         )
+        checkpoint = checkpoint_in_background(db_path)
         if state == "good":
             prune(db, policy.keep_runs)
+        del roster, evaluation  # ~6 M objects freed while the checkpoint writes the night out
+        checkpoint.join()
     except SourceError as exc:
         runs.fail_run(db, run_id, exc.code, exc.message, exc.ref)
         return SyncResult(run_id, "failed", exc.message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import sqlite3
+import threading
 from hashlib import sha256
 from pathlib import Path
 
@@ -133,6 +134,28 @@ def connect(path: Path, *, shared: bool = False) -> sqlite_utils.Database:
             raise
         raise StoreError(f"{path}: not a rostertui database ({exc})") from exc
     return db
+
+
+def defer_checkpoints(db: sqlite_utils.Database) -> None:
+    """Keep a night's commit from copying itself out of the WAL there and then (a second write,
+    and fsync, of hundreds of MB); `checkpoint_in_background` makes that copy instead."""
+    db.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def checkpoint_in_background(path: Path) -> threading.Thread:
+    """Copy the committed WAL into the database file from another connection, in a thread.
+    SQLite lets go of the GIL while it writes, so the copy overlaps the caller's own work."""
+
+    def copy() -> None:
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=copy, name="rostertui-checkpoint")
+    thread.start()
+    return thread
 
 
 def _migrate(db: sqlite_utils.Database) -> None:
