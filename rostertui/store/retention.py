@@ -46,16 +46,24 @@ def prune(db: sqlite_utils.Database, keep: int) -> PruneResult:
 
 
 def _prune_run(db: sqlite_utils.Database, run_id: int) -> int:
+    """Walks the run in id order (`+run_id` keeps SQLite off the key index): in key order, a
+    million UUID ids meant rewriting rows all over the table, 16 s for one night's raw rows."""
+    low, high = db.execute(
+        "SELECT min(id), max(id) FROM records WHERE run_id = ?", [run_id]
+    ).fetchone()
+    run = "id BETWEEN ? AND ? AND +run_id = ?"
     quiet = (
-        "run_id = ? AND change = 'unchanged' "
+        f"{run} AND change = 'unchanged' "
         "AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.record_id = records.id)"
     )
     db.execute(
         "INSERT INTO records_fts (records_fts, rowid, key, name, email) "
         f"SELECT 'delete', id, key, name, email FROM records WHERE {quiet} "
         "AND kind != 'membership'",
-        [run_id],
+        [low, high, run_id],
     )
-    cursor = db.execute(f"DELETE FROM records WHERE {quiet}", [run_id])
-    db.execute("UPDATE records SET raw = NULL WHERE run_id = ?", [run_id])
+    cursor = db.execute(f"DELETE FROM records WHERE {quiet}", [low, high, run_id])
+    db.execute(
+        f"UPDATE records SET raw = NULL WHERE {run} AND raw IS NOT NULL", [low, high, run_id]
+    )
     return cursor.rowcount
