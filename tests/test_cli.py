@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import socket
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -244,3 +249,42 @@ def test_open_without_a_terminal_prints_the_status(demo):
     assert result.exit_code == 0, result.output
     assert "no terminal to open the console in" in result.stderr
     assert "Run 1 GOOD" in result.stdout
+
+
+def test_serve_puts_the_console_in_a_browser_on_this_machine_only(demo):
+    db, _ = demo
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rostertui", "serve", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        page = None
+        deadline = time.monotonic() + 30
+        while page is None and time.monotonic() < deadline:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page is not None and page.status_code == 200
+        assert "textual.js" in page.text  # the page that runs `rostertui open` per visitor
+        outside = [a for a in _addresses() if not a.startswith("127.")]
+        for address in outside:  # bound to 127.0.0.1: other interfaces refuse
+            with pytest.raises(httpx.TransportError):
+                httpx.get(f"http://{address}:{port}/", timeout=2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _addresses() -> list[str]:
+    """This machine's IPv4 addresses, as a visitor from the network would use them."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("192.0.2.1", 9))  # no packet is sent: this only picks a route
+            return [sock.getsockname()[0]]
+        except OSError:
+            return []
