@@ -57,7 +57,7 @@ def run_line(run: RunInfo, latest_good: int | None) -> Text:
     line = Text()
     line.append(f"Run {run.id} ")
     line.append(run.state.upper(), style=STATE_STYLE.get(run.state, ""))
-    line.append(f"  as of {run.as_of}  started {run.started_at[:16].replace('T', ' ')}  ")
+    line.append(f"  as of {run.as_of}  started {run.started_at[:16].replace('T', ' ')}  from ")
     line.append_text(safe(_source_name(run.source)))
     if latest_good != run.id:
         line.append(

@@ -25,7 +25,7 @@ class HelpScreen(ModalScreen[None]):
         for key, description in _keys(self.under):
             if key not in seen and key != "escape":  # Esc is in the common keys below
                 seen.add(key)
-                table.add_row(key, description)
+                table.add_row(Text(key), Text(description))
         for key, description in (
             ("Enter", "Drill in / open"),
             ("Esc", "Back"),
@@ -40,6 +40,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Esc or ? closes this help", style="italic"))
 
 
+_SHOWN = {"left_square_bracket": "[", "right_square_bracket": "]"}
+
+
 def _keys(screen: Screen) -> list[tuple[str, str]]:
     keys = []
     for cls in type(screen).__mro__:
@@ -49,5 +52,5 @@ def _keys(screen: Screen) -> list[tuple[str, str]]:
             else:
                 key, description = binding.key, binding.description
             if description:
-                keys.append((key.replace("_square_bracket", " bracket"), description))
+                keys.append((_SHOWN.get(key, key), description))
     return keys
