@@ -613,8 +613,18 @@ class Queries:
         code: str | None = None,
         status: str | None = None,
     ) -> Iterator[dict[str, str]]:
-        """One row per finding (a record without findings: one row, empty code), per contract."""
-        where, params = ["r.run_id = ?"], [run_id]
+        """One row per finding (a record without findings: one row, empty code), per contract.
+
+        A whole run, or its memberships, is read in id order (`+run_id` keeps SQLite off the key
+        index): walked in key order and sorted back, 1.1 M rows took 17 s, in id order 5 s.
+        """
+        if kind in (None, "membership"):
+            low, high = self.db.execute(
+                "SELECT min(id), max(id) FROM records WHERE run_id = ?", [run_id]
+            ).fetchone()
+            where, params = ["r.id BETWEEN ? AND ?", "+r.run_id = ?"], [low, high, run_id]
+        else:
+            where, params = ["r.run_id = ?"], [run_id]
         for column, value in (("r.kind", kind), ("r.status", status)):
             if value:
                 where.append(f"{column} = ?")
