@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from rostertui.store.schema import record_ids_of_run
+
 
 @dataclass(frozen=True, slots=True)
 class PruneResult:
@@ -46,11 +48,9 @@ def prune(db: sqlite_utils.Database, keep: int) -> PruneResult:
 
 
 def _prune_run(db: sqlite_utils.Database, run_id: int) -> int:
-    """Walks the run in id order (`+run_id` keeps SQLite off the key index): in key order, a
-    million UUID ids meant rewriting rows all over the table, 16 s for one night's raw rows."""
-    low, high = db.execute(
-        "SELECT min(id), max(id) FROM records WHERE run_id = ?", [run_id]
-    ).fetchone()
+    """Walks the run in id order: in key order, a million UUID ids meant rewriting rows all
+    over the table, 16 s for one night's raw rows."""
+    low, high = record_ids_of_run(db, run_id)
     run = "id BETWEEN ? AND ? AND +run_id = ?"
     quiet = (
         f"{run} AND change = 'unchanged' "

@@ -136,6 +136,19 @@ def connect(path: Path, *, shared: bool = False) -> sqlite_utils.Database:
     return db
 
 
+def record_ids_of_run(db: sqlite_utils.Database, run_id: int) -> tuple[int, int]:
+    """The first and last record id of a run (0, 0 for none).
+
+    A run's records get consecutive ids, so `id BETWEEN first AND last AND +run_id = ?` reads
+    a whole run in table order (`+` keeps SQLite off the key index). In key order, a million
+    UUID ids are a million reads from all over the table.
+    """
+    low, high = db.execute(
+        "SELECT min(id), max(id) FROM records WHERE run_id = ?", [run_id]
+    ).fetchone()
+    return low or 0, high or 0
+
+
 def defer_checkpoints(db: sqlite_utils.Database) -> None:
     """Keep a night's commit from copying itself out of the WAL there and then (a second write,
     and fsync, of hundreds of MB); `checkpoint_in_background` makes that copy instead."""
