@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -21,10 +22,8 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=False)
         table.add_column(style="bold")
         table.add_column()
-        seen = set()
         for key, description in _keys(self.under):
-            if key not in seen and key != "escape":  # Esc is in the common keys below
-                seen.add(key)
+            if key != "esc":  # Esc is in the common keys below
                 table.add_row(Text(key), Text(description))
         for key, description in (
             ("Enter", "Drill in / open"),
@@ -40,17 +39,12 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Esc or ? closes this help", style="italic"))
 
 
-_SHOWN = {"left_square_bracket": "[", "right_square_bracket": "]"}
-
-
 def _keys(screen: Screen) -> list[tuple[str, str]]:
-    keys = []
+    """Each action bound on the screen, once, with its key as Textual shows keys ("[", "^p")."""
+    keys: dict[str, tuple[str, str]] = {}
     for cls in type(screen).__mro__:
-        for binding in getattr(cls, "BINDINGS", []):
-            if isinstance(binding, tuple):
-                key, _, description = binding
-            else:
-                key, description = binding.key, binding.description
-            if description:
-                keys.append((_SHOWN.get(key, key), description))
-    return keys
+        for binding in Binding.make_bindings(getattr(cls, "BINDINGS", [])):
+            if binding.description and binding.action not in keys:
+                shown = screen.app.get_key_display(binding)
+                keys[binding.action] = (shown, binding.description)
+    return list(keys.values())
