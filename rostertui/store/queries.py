@@ -19,7 +19,7 @@ from rostertui.domain.describe import FIELD_NAMES
 from rostertui.domain.identity import fold_text, normalise_civic_no
 from rostertui.domain.verdict import SEVERITY_ORDER
 from rostertui.store.packing import unpack
-from rostertui.store.schema import connect, keyed_hasher, record_ids_of_run
+from rostertui.store.schema import connect, ids_of_run, keyed_hasher
 
 EXPORT_COLUMNS = (
     "run_id", "kind", "key", "name", "email", "school", "group", "status", "change", "code",
@@ -620,7 +620,7 @@ class Queries:
         """
         if kind in (None, "membership"):
             where = ["r.id BETWEEN ? AND ?", "+r.run_id = ?"]
-            params = [*record_ids_of_run(self.db, run_id), run_id]
+            params = [*ids_of_run(self.db, run_id), run_id]
         else:
             where, params = ["r.run_id = ?"], [run_id]
         for column, value in (("r.kind", kind), ("r.status", status)):

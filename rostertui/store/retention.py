@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from rostertui.store.schema import record_ids_of_run
+from rostertui.store.schema import ids_of_run
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ def prune(db: sqlite_utils.Database, keep: int) -> PruneResult:
 def _prune_run(db: sqlite_utils.Database, run_id: int) -> int:
     """Walks the run in id order: in key order, a million UUID ids meant rewriting rows all
     over the table, 16 s for one night's raw rows."""
-    low, high = record_ids_of_run(db, run_id)
+    low, high = ids_of_run(db, run_id)
     run = "id BETWEEN ? AND ? AND +run_id = ?"
     quiet = (
         f"{run} AND change = 'unchanged' "

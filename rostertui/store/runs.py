@@ -19,6 +19,7 @@ from rostertui.domain.identity import normalise_civic_no
 from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
 from rostertui.domain.verdict import Evaluation, KnownPersons, Verdict
 from rostertui.store.packing import pack, unpack
+from rostertui.store.schema import ids_of_run
 
 _BATCH = 20_000
 
@@ -110,7 +111,6 @@ def write_run(
     reason comes back with the state)."""
     previous = latest_good_run(db)
     conn = db.conn
-    before = _last_ids(conn)
     with conn:
         conn.execute(
             "UPDATE runs SET format = ?, previous_run = ?, as_of = ? WHERE id = ?",
@@ -123,13 +123,13 @@ def write_run(
         _write_records(conn, run_id, evaluation, hasher, previous, progress)
         _write_file_findings(conn, run_id, evaluation.file_findings)
         if previous is not None:
-            _diff(conn, run_id, previous, delta_kinds, before[0])
+            _diff(conn, run_id, previous, delta_kinds)
         conn.execute(
             "INSERT INTO records_fts (rowid, key, name, email) SELECT id, key, name, email "
             "FROM records WHERE run_id = ? AND kind != 'membership'",
             [run_id],
         )
-        _summarise(conn, run_id, before)
+        _summarise(conn, run_id)
         held = _mass_removal(conn, run_id, previous, removal_threshold)
         if held:
             _write_file_findings(conn, run_id, [held])
@@ -369,9 +369,7 @@ def _file_severity(code: str) -> str:
     return {"SOURCE_ROW_MALFORMED": "error", "MASS_REMOVAL_HELD": "error"}.get(code, "warning")
 
 
-def _diff(
-    conn, run_id: int, previous: int, delta_kinds: frozenset[str], records_before: int
-) -> None:
+def _diff(conn, run_id: int, previous: int, delta_kinds: frozenset[str]) -> None:
     """What changed in the records the insert marked updated, and the last good run's records
     gone from the source, which become absent.
 
@@ -383,8 +381,8 @@ def _diff(
     updated = conn.execute(
         "SELECT r.id, r.kind, p.fields, r.fields FROM records r JOIN records p "
         "ON p.run_id = ? AND p.kind = r.kind AND p.key = r.key "
-        "WHERE r.id > ? AND +r.run_id = ? AND r.change = 'updated'",
-        [previous, records_before, run_id],
+        "WHERE r.id BETWEEN ? AND ? AND +r.run_id = ? AND r.change = 'updated'",
+        [previous, *ids_of_run(conn, run_id), run_id],
     ).fetchall()
     conn.executemany(
         "UPDATE records SET changes = ? WHERE id = ?",
@@ -422,20 +420,9 @@ def _changed(kind: str, old: str, new: str) -> dict[str, list[str]]:
     }
 
 
-def _last_ids(conn) -> tuple[int, int]:
-    """The highest record and finding ids before a run is written: its own rows come after."""
-    records, findings = (
-        conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
-        for table in ("records", "findings")
-    )
-    return records, findings
-
-
-def _summarise(conn, run_id: int, before: tuple[int, int]) -> None:
-    """Counts per import type, read in id order: the run's rows come after the record and
-    finding ids in `before`, and `+run_id` keeps SQLite off the key index. Walked in key order,
-    a million memberships whose ids are UUIDs were fetched from all over the table, which took
-    five seconds a night."""
+def _summarise(conn, run_id: int) -> None:
+    """Counts per import type, read in id order (`ids_of_run`). Walked in key order, a million
+    memberships whose ids are UUIDs were fetched from all over the table: five seconds a night."""
     counted = ", ".join(
         f"sum(status = '{status}')"
         for status in ("imported", "skipped", "excluded", "pending", "absent")
@@ -447,16 +434,16 @@ def _summarise(conn, run_id: int, before: tuple[int, int]) -> None:
         kind: totals
         for kind, *totals in conn.execute(
             f"SELECT kind, count(*), {counted}, {changes} FROM records "
-            "WHERE id > ? AND +run_id = ? GROUP BY kind",
-            [before[0], run_id],
+            "WHERE id BETWEEN ? AND ? AND +run_id = ? GROUP BY kind",
+            [*ids_of_run(conn, run_id), run_id],
         )
     }
     findings = {
         kind: totals
         for kind, *totals in conn.execute(
             "SELECT kind, sum(severity = 'error'), sum(severity = 'warning') FROM findings "
-            "WHERE id > ? AND +run_id = ? GROUP BY kind",
-            [before[1], run_id],
+            "WHERE id BETWEEN ? AND ? AND +run_id = ? GROUP BY kind",
+            [*ids_of_run(conn, run_id, "findings"), run_id],
         )
     }
     for kind in RECORD_KINDS:

@@ -136,15 +136,16 @@ def connect(path: Path, *, shared: bool = False) -> sqlite_utils.Database:
     return db
 
 
-def record_ids_of_run(db: sqlite_utils.Database, run_id: int) -> tuple[int, int]:
-    """The first and last record id of a run (0, 0 for none).
+def ids_of_run(db, run_id: int, table: str = "records") -> tuple[int, int]:
+    """The first and last id of a run's rows in `records` or `findings` (0, 0 for none).
 
-    A run's records get consecutive ids, so `id BETWEEN first AND last AND +run_id = ?` reads
-    a whole run in table order (`+` keeps SQLite off the key index). In key order, a million
+    A run's rows get consecutive ids, so `id BETWEEN first AND last AND +run_id = ?` reads a
+    whole run in table order (`+` keeps SQLite off the key index). In key order, a million
     UUID ids are a million reads from all over the table.
     """
+    assert table in ("records", "findings")  # ours, never source text
     low, high = db.execute(
-        "SELECT min(id), max(id) FROM records WHERE run_id = ?", [run_id]
+        f"SELECT min(id), max(id) FROM {table} WHERE run_id = ?", [run_id]
     ).fetchone()
     return low or 0, high or 0
 
