@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,13 +23,13 @@ csv.field_size_limit(1 << 24)
 class CsvFile:
     """One CSV file: its header, and its rows as a one-pass stream of (line, values).
 
-    Rows are parsed lazily and their strings interned (ids, dates and codes repeat a million
-    times in an enrollments file), so a large file never sits in memory twice.
+    Rows are parsed lazily, so a large file never sits in memory twice; a reader keeps each
+    row's values packed in its RawRow and interns only the ids it holds on to.
     """
 
     name: str
     header: tuple[str, ...]
-    rows: Iterator[tuple[int, tuple[str, ...]]]
+    rows: Iterator[tuple[int, list[str]]]
 
 
 class Bundle:
@@ -128,13 +127,12 @@ def parse_csv(name: str, data: bytes, encoding: str, delimiter: str = ",") -> Cs
     return CsvFile(name, header, _rows(name, data, encoding, reader))
 
 
-def _rows(name: str, data: bytes, encoding: str, reader) -> Iterator[tuple[int, tuple[str, ...]]]:
+def _rows(name: str, data: bytes, encoding: str, reader) -> Iterator[tuple[int, list[str]]]:
     start = reader.line_num + 1
-    intern = sys.intern
     try:
         for values in reader:
             if values:
-                yield start, tuple(map(intern, values))
+                yield start, values
             start = reader.line_num + 1
     except csv.Error as exc:
         raise _unclosed(name, data, encoding, start, exc) from exc

@@ -534,7 +534,7 @@ def raw_table(
                 positions[key] = len(positions)
     header = tuple(positions)
     rows = [
-        RawRow(header, tuple(flat.get(key, "") for key in header), origin, line)
+        RawRow.of(header, [flat.get(key, "") for key in header], origin, line)
         for flat, origin, line in entries
     ]
     return header, rows

@@ -8,6 +8,8 @@ never a crash. Only a bundle that is not a roster at all fails the run.
 from __future__ import annotations
 
 import difflib
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import itemgetter
@@ -26,6 +28,7 @@ from rostertui.domain.model import (
     SourceError,
     SourceIssue,
 )
+from rostertui.domain.packing import pack
 from rostertui.domain.policy import Policy
 from rostertui.sources.files import Bundle, CsvFile, decode, parse_csv
 
@@ -134,7 +137,7 @@ class _Row:
     file: CsvFile
     index: dict[str, int]
     line: int
-    values: tuple[str, ...]
+    values: Sequence[str]
     issues: list[SourceIssue] = field(default_factory=list)
 
     def __getitem__(self, column: str) -> str:
@@ -148,7 +151,7 @@ class _Row:
         return f"{self.file.name}:{self.line}"
 
     def raw(self) -> RawRow:
-        return RawRow(self.file.header, self.values, self.file.name, self.line)
+        return RawRow.of(self.file.header, self.values, self.file.name, self.line)
 
     def malformed(self, column: str, message: str) -> None:
         self.issues.append(SourceIssue("SOURCE_ROW_MALFORMED", message, column))
@@ -493,7 +496,7 @@ class _BundleReader:
         pick = _picker(header, wanted)
         dates = _DateCache()
         starts, ends, roles = dates.starts, dates.ends, _ROLE_WORDS
-        width, count = len(header), 0
+        width, count, intern = len(header), 0, sys.intern
         for line, values in table.rows:
             count += 1
             if len(values) == width and mode == "bulk":
@@ -504,13 +507,13 @@ class _BundleReader:
                     memberships.append(
                         Membership(
                             sid.strip(),
-                            user.strip(),
-                            group.strip(),
+                            intern(user.strip()),  # a person's and a group's id repeat: one copy
+                            intern(group.strip()),
                             roles.get(role) or _membership_role(role),
                             start,  # type: ignore[arg-type]
                             stop,  # type: ignore[arg-type]
                             False,
-                            RawRow(header, values, name, line),
+                            RawRow(header, pack(values), name, line),
                         )
                     )
                     continue

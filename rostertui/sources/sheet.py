@@ -229,7 +229,7 @@ def _csv_table(path: Path, findings: list[FileFinding]) -> Iterator[_Table]:
     yield _Table(name, 1, header, _csv_rows(table.rows, header_lines + 1), False)
 
 
-def _csv_rows(rows: Iterator[tuple[int, tuple[str, ...]]], first_line: int) -> Iterator[SheetRow]:
+def _csv_rows(rows: Iterator[tuple[int, list[str]]], first_line: int) -> Iterator[SheetRow]:
     """The rows, with the empty lines the csv module drops put back as blank rows.
 
     A quoted value can span lines, so the next row is expected after the newlines it holds;
@@ -239,7 +239,7 @@ def _csv_rows(rows: Iterator[tuple[int, tuple[str, ...]]], first_line: int) -> I
     for line, values in rows:
         for blank in range(expected, line):
             yield blank, (), _NO_CELLS
-        yield line, values, _NO_CELLS
+        yield line, tuple(values), _NO_CELLS
         expected = line + 1 + sum(value.count("\n") for value in values)
 
 
@@ -535,7 +535,7 @@ class _ListReader:
         shown = values if len(values) <= width else values[:width] + _trim(values[width:])
         padding = ("",) * (width - len(shown))
         raw_values = shown + padding if table.fixed_columns else shown
-        raw = RawRow(header, raw_values, table.name, line)
+        raw = RawRow.of(header, raw_values, table.name, line)
         row = _Row(shown[:width] + padding, self.index, raw)
         if len(shown) > width and table.fixed_columns:
             extra = next(p for p in range(width, len(shown)) if shown[p].strip())

@@ -17,8 +17,8 @@ import sqlite_utils
 
 from rostertui.domain.describe import FIELD_NAMES
 from rostertui.domain.identity import fold_text, normalise_civic_no
+from rostertui.domain.packing import unpack
 from rostertui.domain.verdict import SEVERITY_ORDER
-from rostertui.store.packing import unpack
 from rostertui.store.schema import connect, ids_of_run, keyed_hasher
 
 EXPORT_COLUMNS = (

@@ -17,8 +17,8 @@ import sqlite_utils
 from rostertui.domain.describe import FIELD_NAMES, Describer, field_values
 from rostertui.domain.identity import normalise_civic_no
 from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
+from rostertui.domain.packing import pack, unpack
 from rostertui.domain.verdict import Evaluation, KnownPersons, Verdict
-from rostertui.store.packing import pack, unpack
 from rostertui.store.schema import ids_of_run
 
 _BATCH = 20_000
@@ -299,7 +299,7 @@ def _membership_row(record_id: int, verdict: Verdict, describer, hasher, members
         raw.origin if raw else None,
         raw.line if raw else None,
         pack(field_values(verdict)),
-        pack(raw.values) if raw else None,
+        raw.packed if raw else None,
     )
 
 
@@ -323,7 +323,7 @@ def _record_row(record_id: int, verdict: Verdict, describer: Describer, hasher, 
         raw.origin if raw else None,
         raw.line if raw else None,
         pack(field_values(verdict)),
-        pack(raw.values) if raw else None,
+        raw.packed if raw else None,
         civic_hash,
         ",".join(map(str, ids))
         if (ids := members.get(verdict.kind, {}).get(verdict.key))

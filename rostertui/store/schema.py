@@ -59,7 +59,7 @@ MIGRATIONS: list[str] = [
         source_ref TEXT GENERATED ALWAYS AS (
             CASE WHEN source_line THEN source_file || ':' || source_line
                  ELSE coalesce(source_file, '') END) VIRTUAL,
-        fields TEXT NOT NULL DEFAULT '',  -- packed (store/packing.py), in FIELD_NAMES order
+        fields TEXT NOT NULL DEFAULT '',  -- packed (domain/packing.py), in FIELD_NAMES order
         raw TEXT,                       -- packed values; the header is in source_headers
         civic_hash TEXT,
         person_key TEXT,                -- a membership's person and group
