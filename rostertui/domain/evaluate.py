@@ -9,8 +9,9 @@ gets a cascading finding pointing at the other record's deciding finding, so the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from rostertui.domain.identity import (
     civic_no_problem,
@@ -78,10 +79,9 @@ class _Evaluator:
         for membership in roster.memberships:
             self.memberships_of[membership.person_id].append(membership)
         persons = self._persons()
-        memberships_by_id: dict[str, Verdict] = {}
         memberships = [
             self._membership(v)
-            for v in self._keyed("membership", roster.memberships, memberships_by_id)
+            for v in self._keyed("membership", roster.memberships, None)
             if v.record.person_id not in self.protected_ids  # type: ignore[union-attr]
         ]
         self._group_warnings()
@@ -94,8 +94,24 @@ class _Evaluator:
 
     # -- shared ---------------------------------------------------------------------------
 
-    def _keyed(self, kind: str, records: Iterable, first: dict[str, Verdict]) -> list[Verdict]:
-        """A verdict per record; repeats of an id become `<id>#2` … and are skipped."""
+    def _keyed(self, kind: str, records: list, first: dict[str, Verdict] | None) -> list[Verdict]:
+        """A verdict per record; repeats of an id become `<id>#2` … and are skipped. `first`,
+        when given, gets each id's first verdict: the kinds other records point at."""
+        ids = [record.id for record in records]
+        if len(set(ids)) == len(ids):  # the usual night: no need to look up a million ids
+            verdicts = list(map(partial(Verdict, kind), ids, records))
+            if first is not None:
+                first.update(zip(ids, verdicts, strict=True))
+        else:
+            verdicts = self._repeated(kind, records, {} if first is None else first)
+        for verdict in verdicts:
+            for issue in verdict.record.issues:  # type: ignore[union-attr]
+                severity = _SOURCE_SEVERITY.get(issue.code, "warning")
+                verdict.add(Finding(issue.code, severity, issue.message, issue.field))
+        return verdicts
+
+    @staticmethod
+    def _repeated(kind: str, records: list, first: dict[str, Verdict]) -> list[Verdict]:
         repeats: dict[str, int] = {}
         verdicts = []
         for record in records:
@@ -115,9 +131,6 @@ class _Evaluator:
                         "id",
                     )
                 )
-            for issue in record.issues:
-                severity = _SOURCE_SEVERITY.get(issue.code, "warning")
-                verdict.add(Finding(issue.code, severity, issue.message, issue.field))
             verdicts.append(verdict)
         return verdicts
 
