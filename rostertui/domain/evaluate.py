@@ -71,6 +71,9 @@ class _Evaluator:
         self.read_by_start: dict[date | None, bool] = {None: True}
         self.members: dict[str, int] = defaultdict(int)  # active memberships of imported persons
         self.teachers: dict[str, int] = defaultdict(int)
+        self.email_domains = {domain.lower() for domain in policy.email_domains}
+        carried = roster.capabilities.roles  # the roles the format can say at all
+        self.allowed_roles = [r for r in policy.allowed_roles if carried is None or r in carried]
 
     def run(self) -> Evaluation:
         roster = self.roster
@@ -324,7 +327,6 @@ class _Evaluator:
         return hidden
 
     def _person(self, verdict: Verdict, person: Person, emails: dict[str, Person]) -> None:
-        policy = self.policy
         if person.inactive_reason:
             verdict.add(Finding("PERSON_INACTIVE", "exclude", person.inactive_reason))
         if not person.given_name:
@@ -338,8 +340,7 @@ class _Evaluator:
                 )
             )
         self._email(verdict, person, emails)
-        format_roles = self.roster.capabilities.roles
-        allowed = [r for r in policy.allowed_roles if format_roles is None or r in format_roles]
+        allowed = self.allowed_roles
         if person.role not in allowed:
             shown = repr(person.role) if person.role else "empty"
             verdict.add(
@@ -403,7 +404,7 @@ class _Evaluator:
             )
             return
         domains = self.policy.email_domains
-        if domains and email_domain(address) not in {d.lower() for d in domains}:
+        if domains and email_domain(address) not in self.email_domains:
             verdict.add(
                 Finding(
                     "PERSON_EMAIL_DOMAIN",
@@ -530,10 +531,10 @@ class _Evaluator:
                 continue
             if membership.end is not None and membership.end < self.as_of:
                 continue
+            if group.imported and self._is_active(membership.start, membership.end):
+                return  # the usual pupil or teacher: the first running group settles it
             candidates.append((membership, group))
         running = [(m, g) for m, g in candidates if self._is_active(m.start, m.end)]
-        if any(g.imported for _, g in running):
-            return
         noun, pending_code = later
         upcoming = [m.start for m, g in candidates if g.imported and m.start]
         if required and upcoming:
