@@ -61,14 +61,15 @@ def child(mode: str, folder: Path, db: Path) -> None:
     started = time.perf_counter()
     if mode == "baseline":
         rows = baseline(folder, db)
+        seconds = time.perf_counter() - started
     else:
         night = AS_OF + timedelta(days=1 if mode == "night2" else 0)
         result = sync(db, str(folder), policy_path=folder / "policy.toml", as_of=night)
+        seconds = time.perf_counter() - started
         assert result.state == "good", result
         rows = sum(1 for p in folder.glob("*.csv") for _ in p.open()) - len(
             list(folder.glob("*.csv"))
         )
-    seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak_mb}))
 
