@@ -39,7 +39,22 @@ class RawRow:
     line: int = 0
 
     @classmethod
-    def of(cls, header: tuple[str, ...], values: Sequence[str], origin: str, line: int = 0):
+    def of(
+        cls,
+        header: tuple[str, ...],
+        values: Sequence[str],
+        origin: str,
+        line: int = 0,
+        *,
+        masked: str | None = None,
+    ) -> RawRow:
+        """The row packed; `masked` names a civic-number column, whose clear number must never
+        be stored."""
+        if masked is not None and masked in header:
+            position = header.index(masked)
+            if position < len(values) and values[position]:
+                values = list(values)
+                values[position] = mask_civic_no(values[position])
         return cls(header, pack(values), origin, line)
 
     @property
@@ -55,13 +70,7 @@ class RawRow:
 
     def masked(self, column: str) -> RawRow:
         """The row with a civic number masked: the clear number must never be stored."""
-        if column not in self.header:
-            return self
-        position = self.header.index(column)
-        values = list(self.values)
-        if position < len(values) and values[position]:
-            values[position] = mask_civic_no(values[position])
-        return RawRow.of(self.header, values, self.origin, self.line)
+        return RawRow.of(self.header, self.values, self.origin, self.line, masked=column)
 
 
 @dataclass(slots=True)

@@ -141,17 +141,18 @@ class _Row:
     issues: list[SourceIssue] = field(default_factory=list)
 
     def __getitem__(self, column: str) -> str:
-        position = self.index.get(column)
-        if position is None or position >= len(self.values):
+        """The value stripped; "" for a column the file lacks or a short row leaves out."""
+        try:
+            return self.values[self.index[column]].strip()
+        except (KeyError, IndexError):
             return ""
-        return self.values[position].strip()
 
     @property
     def ref(self) -> str:
         return f"{self.file.name}:{self.line}"
 
-    def raw(self) -> RawRow:
-        return RawRow.of(self.file.header, self.values, self.file.name, self.line)
+    def raw(self, masked: str | None = None) -> RawRow:
+        return RawRow.of(self.file.header, self.values, self.file.name, self.line, masked=masked)
 
     def malformed(self, column: str, message: str) -> None:
         self.issues.append(SourceIssue("SOURCE_ROW_MALFORMED", message, column))
@@ -421,7 +422,7 @@ class _BundleReader:
                     role=role,
                     placements=placements,
                     civic_no=row[civic_column] if civic_column else "",
-                    raw=row.raw().masked(civic_column) if civic_column else row.raw(),
+                    raw=row.raw(masked=civic_column),
                     protected_marking=row[protected_column] if protected_column else "",
                     inactive_reason=inactive,
                     issues=tuple(row.issues),
