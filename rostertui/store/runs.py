@@ -121,7 +121,7 @@ def write_run(
             "INSERT INTO source_headers (run_id, file, header) VALUES (?, ?, ?)",
             [(run_id, name, json.dumps(header)) for name, header in headers.items()],
         )
-        _write_records(conn, run_id, evaluation, hasher, previous, progress)
+        written = _write_records(conn, run_id, evaluation, hasher, previous, progress)
         _write_file_findings(conn, run_id, evaluation.file_findings)
         if previous is not None:
             _diff(conn, run_id, previous, delta_kinds)
@@ -130,7 +130,7 @@ def write_run(
             "FROM records WHERE run_id = ? AND kind != 'membership'",
             [run_id],
         )
-        _summarise(conn, run_id)
+        _summarise(conn, run_id, written)
         held = _mass_removal(conn, run_id, previous, removal_threshold)
         if held:
             _write_file_findings(conn, run_id, [held])
@@ -188,11 +188,14 @@ def accept_held(db: sqlite_utils.Database, run_id: int) -> None:
         )
 
 
-def _write_records(conn, run_id, evaluation, hasher, previous, progress) -> None:
+def _write_records(conn, run_id, evaluation, hasher, previous, progress) -> dict[str, range]:
+    """Write every verdict as a record, kind by kind; each kind's record ids come back."""
     next_id = (conn.execute("SELECT max(id) FROM records").fetchone()[0] or 0) + 1
     describer = Describer(evaluation)
     members = _members(evaluation, next_id)
+    written: dict[str, range] = {}
     for kind, verdicts in evaluation.by_kind().items():
+        written[kind] = range(next_id, next_id + len(verdicts))
         insert = _insert_sql(run_id, kind, previous)
         row_of = _membership_row if kind == "membership" else _record_row
         records: list[tuple] = []
@@ -210,6 +213,7 @@ def _write_records(conn, run_id, evaluation, hasher, previous, progress) -> None
         _flush(conn, insert, records, findings)
         if progress:
             progress(kind, len(verdicts))
+    return written
 
 
 def _members(evaluation: Evaluation, first_id: int) -> dict[str, dict[str, list[int]]]:
@@ -451,24 +455,28 @@ def _changed(kind: str, old: str, new: str) -> dict[str, list[str]]:
     }
 
 
-def _summarise(conn, run_id: int) -> None:
-    """Counts per import type, read in id order (`ids_of_run`). Walked in key order, a million
-    memberships whose ids are UUIDs were fetched from all over the table: five seconds a night."""
-    counted = ", ".join(
-        f"sum(status = '{status}')"
-        for status in ("imported", "skipped", "excluded", "pending", "absent")
-    )
-    changes = ", ".join(
-        f"sum(change = '{change}')" for change in ("created", "updated", "unchanged", "removed")
+def _summarise(conn, run_id: int, written: dict[str, range]) -> None:
+    """Counts per import type. Each kind was written as one run of ids, read in table order
+    without a sort (grouping a million rows by kind cost a sort of them all); the absent
+    records the diff added after them are few."""
+    statuses = ("imported", "skipped", "excluded", "pending", "absent")
+    totals = ", ".join(
+        ["count(*)"]
+        + [f"sum(status = '{status}')" for status in statuses]
+        + [f"sum(change = '{change}')" for change in ("created", "updated", "unchanged", "removed")]
     )
     records = {
-        kind: totals
-        for kind, *totals in conn.execute(
-            f"SELECT kind, count(*), {counted}, {changes} FROM records "
-            "WHERE id BETWEEN ? AND ? AND +run_id = ? GROUP BY kind",
-            [*ids_of_run(conn, run_id), run_id],
-        )
+        kind: conn.execute(
+            f"SELECT {totals} FROM records WHERE id BETWEEN ? AND ?", [ids.start, ids.stop - 1]
+        ).fetchone()
+        for kind, ids in written.items()
     }
+    gone = conn.execute(
+        f"SELECT kind, {totals} FROM records WHERE id >= ? AND +run_id = ? GROUP BY kind",
+        [max(ids.stop for ids in written.values()), run_id],
+    )
+    for kind, *more in gone:
+        records[kind] = [(a or 0) + b for a, b in zip(records[kind], more, strict=True)]
     findings = {
         kind: totals
         for kind, *totals in conn.execute(
@@ -478,7 +486,9 @@ def _summarise(conn, run_id: int) -> None:
         )
     }
     for kind in RECORD_KINDS:
-        total, imported, skipped, excluded, pending, absent, *changed = records.get(kind, [0] * 10)
+        total, imported, skipped, excluded, pending, absent, *changed = (
+            value or 0 for value in records[kind]
+        )
         errors, warnings = findings.get(kind, (0, 0))
         conn.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
