@@ -216,8 +216,9 @@ def _write_records(conn, run_id, evaluation, hasher, previous, progress) -> dict
     return written
 
 
-def _members(evaluation: Evaluation, first_id: int) -> dict[str, dict[str, list[int]]]:
-    """The record ids each person's and group's memberships will get.
+def _members(evaluation: Evaluation, first_id: int) -> dict[str, dict[str, list[str]]]:
+    """The record ids each person's and group's memberships will get, as the text they are
+    stored as (each id is a person's and a group's: written out once, not twice).
 
     Records are written kind by kind, so a membership's id is known before it is written; a
     person or group row carries its memberships' ids, which spares the store two indexes over a
@@ -225,12 +226,13 @@ def _members(evaluation: Evaluation, first_id: int) -> dict[str, dict[str, list[
     """
     by_kind = evaluation.by_kind()
     membership_id = first_id + sum(len(by_kind[k]) for k in ("school", "person", "group"))
-    of_person: dict[str, list[int]] = defaultdict(list)
-    of_group: dict[str, list[int]] = defaultdict(list)
+    of_person: dict[str, list[str]] = defaultdict(list)
+    of_group: dict[str, list[str]] = defaultdict(list)
     for record_id, verdict in enumerate(by_kind["membership"], start=membership_id):
         membership = verdict.record
-        of_person[membership.person_id].append(record_id)  # type: ignore[union-attr]
-        of_group[membership.group_id].append(record_id)  # type: ignore[union-attr]
+        text = str(record_id)
+        of_person[membership.person_id].append(text)  # type: ignore[union-attr]
+        of_group[membership.group_id].append(text)  # type: ignore[union-attr]
     return {"person": of_person, "group": of_group}
 
 
@@ -360,9 +362,7 @@ def _record_row(record_id: int, verdict: Verdict, describer: Describer, hasher, 
         pack(field_values(verdict)),
         raw.packed if raw else None,
         civic_hash,
-        ",".join(map(str, ids))
-        if (ids := members.get(verdict.kind, {}).get(verdict.key))
-        else None,
+        ",".join(ids) if (ids := members.get(verdict.kind, {}).get(verdict.key)) else None,
     )
 
 
