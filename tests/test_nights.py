@@ -155,3 +155,41 @@ def test_accept_needs_a_run_that_exists(nights):
     result = runner.invoke(app, ["sync", "--accept-held", "99", "--db", str(db)])
     assert result.exit_code == 1
     assert "no run 99" in result.stderr
+
+
+def test_a_sqlite_that_takes_few_parameters_a_statement_still_stores_the_whole_night(
+    tmp_path, monkeypatch
+):
+    """SQLite before 3.32 takes at most 999 parameters a statement; rows then go in fewer at a
+    time, and the night stored is the same as with today's SQLite."""
+    import sqlite3
+    from datetime import date
+
+    import rostertui.sync as sync_module
+    from rostertui.demo import write_demo_bundle
+
+    folder = tmp_path / "bundle"
+    night = date(2026, 11, 22)
+    write_demo_bundle(folder, as_of=night, people=500)
+
+    def stored(db: Path) -> tuple[list, list]:
+        result = sync_module.sync(db, str(folder), policy_path=folder / "policy.toml", as_of=night)
+        assert result.state == "good", result.error
+        with Queries.open(db) as q:
+            rows = [
+                {k: "protected:…" if v.startswith("protected:") else v for k, v in row.items()}
+                for row in q.export_rows(result.run_id)
+            ]  # a protected person's key is hashed with the database's own secret
+            return q.imports(result.run_id), rows
+
+    today = stored(tmp_path / "today.db")
+    opened = sync_module.connect
+
+    def old_sqlite(path, **options):
+        db = opened(path, **options)
+        db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        return db
+
+    monkeypatch.setattr(sync_module, "connect", old_sqlite)
+    assert stored(tmp_path / "old.db") == today
+    assert sum(s.total for s in today[0]) > 999  # many statements' worth of rows
