@@ -1,6 +1,6 @@
 """Sync throughput against a raw baseline, in one run.
 
-    uv run python bench/sync_bench.py [--people 100000] [--memberships 10] [--repeat 3]
+    uv run python bench/sync_bench.py [--people 100000] [--memberships 10] [--repeat 5]
                                       [--uuid-ids]
 
 Writes the demo municipality as a OneRoster bundle with N persons (~10 memberships each), then,
@@ -100,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--memberships", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=3, help="baseline/sync pairs; medians shown")
+    parser.add_argument("--repeat", type=int, default=5, help="baseline/sync pairs; medians shown")
     parser.add_argument(
         "--uuid-ids",
         action="store_true",
