@@ -125,7 +125,7 @@ def write_run(
         written = _write_records(conn, run_id, evaluation, hasher, previous, progress)
         _write_file_findings(conn, run_id, evaluation.file_findings)
         if previous is not None:
-            _diff(conn, run_id, previous, delta_kinds)
+            _diff(conn, run_id, previous, delta_kinds, written)
         conn.execute(
             "INSERT INTO records_fts (rowid, key, name, email) SELECT id, key, name, email "
             "FROM records WHERE run_id = ? AND kind != 'membership'",
@@ -191,33 +191,37 @@ def accept_held(db: sqlite_utils.Database, run_id: int) -> None:
 
 def _write_records(conn, run_id, evaluation, hasher, previous, progress) -> dict[str, range]:
     """Write every verdict as a record, kind by kind; each kind's record ids come back."""
-    next_id = (conn.execute("SELECT max(id) FROM records").fetchone()[0] or 0) + 1
-    describer = Describer(evaluation)
-    members = _members(evaluation, next_id)
+    by_kind = evaluation.by_kind()
     written: dict[str, range] = {}
-    for kind, verdicts in evaluation.by_kind().items():
+    next_id = (conn.execute("SELECT max(id) FROM records").fetchone()[0] or 0) + 1
+    for kind, verdicts in by_kind.items():
         written[kind] = range(next_id, next_id + len(verdicts))
+        next_id = written[kind].stop
+    describer = Describer(evaluation)
+    members = _members(by_kind["membership"], written["membership"].start)
+    for kind, verdicts in by_kind.items():
         insert = _insert_sql(run_id, kind, previous)
         row_of = _membership_row if kind == "membership" else _record_row
+        of_kind = members.get(kind, {})
         records: list[tuple] = []
         findings: list[tuple] = []
-        for count, verdict in enumerate(verdicts, start=1):
-            records.append(row_of(next_id, verdict, describer, hasher, members))
+        ids = written[kind]
+        for record_id, verdict in zip(ids, verdicts, strict=True):
+            records.append(row_of(record_id, verdict, describer, hasher, of_kind))
             if verdict.findings:
                 ref = verdict.record.raw.ref if verdict.record and verdict.record.raw else ""
-                findings.extend(_finding_rows(next_id, run_id, verdict, evaluation, ref))
-            next_id += 1
+                findings.extend(_finding_rows(record_id, run_id, verdict, evaluation, ref))
             if len(records) >= _BATCH:
                 _flush(conn, insert, records, findings)
                 if progress:
-                    progress(kind, count)
+                    progress(kind, record_id - ids.start + 1)
         _flush(conn, insert, records, findings)
         if progress:
             progress(kind, len(verdicts))
     return written
 
 
-def _members(evaluation: Evaluation, first_id: int) -> dict[str, dict[str, list[str]]]:
+def _members(memberships: list[Verdict], first_id: int) -> dict[str, dict[str, list[str]]]:
     """The record ids each person's and group's memberships will get, as the text they are
     stored as (each id is a person's and a group's: written out once, not twice).
 
@@ -225,11 +229,9 @@ def _members(evaluation: Evaluation, first_id: int) -> dict[str, dict[str, list[
     person or group row carries its memberships' ids, which spares the store two indexes over a
     million rows (built in random order, they cost more than everything else in a night).
     """
-    by_kind = evaluation.by_kind()
-    membership_id = first_id + sum(len(by_kind[k]) for k in ("school", "person", "group"))
     of_person: dict[str, list[str]] = defaultdict(list)
     of_group: dict[str, list[str]] = defaultdict(list)
-    for record_id, verdict in enumerate(by_kind["membership"], start=membership_id):
+    for record_id, verdict in enumerate(memberships, start=first_id):
         membership = verdict.record
         text = str(record_id)
         of_person[membership.person_id].append(text)  # type: ignore[union-attr]
@@ -237,35 +239,38 @@ def _members(evaluation: Evaluation, first_id: int) -> dict[str, dict[str, list[
     return {"person": of_person, "group": of_group}
 
 
-def _insert_sql(run_id: int, kind: str, previous: int | None) -> Callable[[int], str]:
-    """One statement per kind, for any number of rows. The run id, kind and previous run are
-    ours, not source text, so they are written into the SQL once instead of being bound a
-    million times.
+_MEMBERSHIP_COLUMNS = (
+    *("person_key", "group_key", "status", "appears_on", "source_file", "source_line"),
+    *("fields", "raw"),
+)
+_RECORD_COLUMNS = (
+    *("name", "email", "school", "grp", "status", "appears_on", "source_file", "source_line"),
+    *("fields", "raw", "civic_hash", "members"),
+)
+"""What a row of each shape holds after its id and key, in order (_membership_row,
+_record_row)."""
+
+Statement = tuple[str, str]
+"""An INSERT's text before and after its VALUES list, which holds as many rows as are sent."""
+
+
+def _insert_sql(run_id: int, kind: str, previous: int | None) -> Statement:
+    """One statement per kind. The run id, kind and previous run are ours, not source text, so
+    they are written into the SQL once instead of being bound a million times.
 
     Each record's change against the last good run is worked out as it is inserted, by one
     lookup in the key index: setting it afterwards rewrote every row of the night.
     """
     assert isinstance(run_id, int) and kind in RECORD_KINDS
-    if kind == "membership":
-        status, fields = "column5", "column9"
-        columns = "person_key, group_key, status, change, appears_on, source_file, source_line, "
-        columns += "fields, raw"
-        values = f"column3, column4, column5, {_change(kind, previous, status, fields)}, "
-        values += "column6, column7, column8, column9, column10"
-        width = 10
-    else:
-        status, fields = "column7", "column11"
-        columns = "name, email, school, grp, status, change, appears_on, source_file, "
-        columns += "source_line, fields, raw, civic_hash, members"
-        values = "column3, column4, column5, column6, column7, "
-        values += f"{_change(kind, previous, status, fields)}, "
-        values += "column8, column9, column10, column11, column12, column13, column14"
-        width = 14
-    head = (
-        f"INSERT INTO records (id, run_id, kind, key, {columns}) "
-        f"SELECT column1, {run_id}, '{kind}', column2, {values} FROM ("
+    names = _MEMBERSHIP_COLUMNS if kind == "membership" else _RECORD_COLUMNS
+    value = {name: f"column{number}" for number, name in enumerate(names, start=3)}
+    change = _change(kind, previous, value["status"], value["fields"])
+    return (
+        f"INSERT INTO records (id, run_id, kind, key, {', '.join(names)}, change) "
+        f"SELECT column1, {run_id}, '{kind}', column2, {', '.join(value.values())}, {change} "
+        "FROM (",
+        ")",
     )
-    return lambda rows: head + _values(width, rows) + ")"
 
 
 def _change(kind: str, previous: int | None, status: str, fields: str) -> str:
@@ -286,43 +291,38 @@ def _change(kind: str, previous: int | None, status: str, fields: str) -> str:
     ), {first_seen})"""
 
 
-def _insert_findings_sql(rows: int) -> str:
-    return (
-        "INSERT INTO findings (run_id, record_id, kind, key, code, severity, field, message, "
-        "source_ref, cause_kind, cause_key, cause_code, root_kind, root_key, root_code) "
-        + _values(15, rows)
-    )
-
-
-def _values(width: int, rows: int) -> str:
-    """A VALUES list of `rows` rows of `width` parameters each."""
-    row = "(" + ",".join("?" * width) + ")"
-    return "VALUES " + ",".join([row] * rows)
-
-
+_INSERT_FINDINGS: Statement = (
+    "INSERT INTO findings (run_id, record_id, kind, key, code, severity, field, message, "
+    "source_ref, cause_kind, cause_key, cause_code, root_kind, root_key, root_code) ",
+    "",
+)
 _ROWS_PER_STATEMENT = 500
 
 
-def _insert(conn, statement: Callable[[int], str], rows: list[tuple]) -> None:
+def _insert(conn, statement: Statement, rows: list[tuple]) -> None:
     """Rows go in 500 to an INSERT: SQLite steps once for them all, where executemany steps
     (and Python binds, resets and checks) once a row. A million memberships: ~4.4 s → ~2.5 s.
     An older SQLite allows only 999 parameters a statement: then fewer rows go in at a time."""
     if not rows:
         return
-    allowed = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(rows[0])
+    width = len(rows[0])
+    allowed = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width
     size = max(1, min(_ROWS_PER_STATEMENT, allowed))
-    whole = len(rows) - len(rows) % size
-    if whole:
-        sql = statement(size)
-        for start in range(0, whole, size):
-            conn.execute(sql, list(chain.from_iterable(rows[start : start + size])))
-    if whole < len(rows):
-        conn.execute(statement(len(rows) - whole), list(chain.from_iterable(rows[whole:])))
+    head, tail = statement
+    row = "(" + ",".join("?" * width) + ")"
+
+    def sql(count: int) -> str:
+        return f"{head}VALUES {','.join([row] * count)}{tail}"
+
+    full = sql(size)
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
+        conn.execute(full if len(batch) == size else sql(len(batch)), [*chain(*batch)])
 
 
-def _flush(conn, insert: Callable[[int], str], records: list[tuple], findings: list[tuple]):
+def _flush(conn, insert: Statement, records: list[tuple], findings: list[tuple]) -> None:
     _insert(conn, insert, records)
-    _insert(conn, _insert_findings_sql, findings)
+    _insert(conn, _INSERT_FINDINGS, findings)
     records.clear()
     findings.clear()
 
@@ -346,7 +346,10 @@ def _membership_row(record_id: int, verdict: Verdict, describer, hasher, members
     )
 
 
-def _record_row(record_id: int, verdict: Verdict, describer: Describer, hasher, members) -> tuple:
+def _record_row(
+    record_id: int, verdict: Verdict, describer: Describer, hasher, members: dict[str, list[str]]
+) -> tuple:
+    """A school, person or group; `members` holds the membership ids of this kind's records."""
     record = verdict.record
     raw = record.raw if record is not None else None
     civic_hash = None
@@ -368,7 +371,7 @@ def _record_row(record_id: int, verdict: Verdict, describer: Describer, hasher, 
         pack(field_values(verdict)),
         raw.packed if raw else None,
         civic_hash,
-        ",".join(ids) if (ids := members.get(verdict.kind, {}).get(verdict.key)) else None,
+        ",".join(ids) if (ids := members.get(verdict.key)) else None,
     )
 
 
@@ -410,11 +413,13 @@ def _file_severity(code: str) -> str:
     return {"SOURCE_ROW_MALFORMED": "error", "MASS_REMOVAL_HELD": "error"}.get(code, "warning")
 
 
-def _diff(conn, run_id: int, previous: int, delta_kinds: frozenset[str]) -> None:
+def _diff(
+    conn, run_id: int, previous: int, delta_kinds: frozenset[str], written: dict[str, range]
+) -> None:
     """What changed in the records the insert marked updated, and the last good run's records
     gone from the source, which become absent.
 
-    The night is walked in id order (its rows are consecutive, and `+run_id` keeps SQLite off
+    The night is walked in id order (the ids `written`, and `+run_id` keeps SQLite off
     the key index), and the runs' keys are compared in the index alone. Walked in key order, a
     million UUID ids meant a million reads from all over the table: 22 s a night at 100,000
     persons.
@@ -423,7 +428,12 @@ def _diff(conn, run_id: int, previous: int, delta_kinds: frozenset[str]) -> None
         "SELECT r.id, r.kind, p.fields, r.fields FROM records r JOIN records p "
         "ON p.run_id = ? AND p.kind = r.kind AND p.key = r.key "
         "WHERE r.id BETWEEN ? AND ? AND +r.run_id = ? AND r.change = 'updated'",
-        [previous, *ids_of_run(conn, run_id), run_id],
+        [
+            previous,
+            min(ids.start for ids in written.values()),
+            max(ids.stop for ids in written.values()) - 1,
+            run_id,
+        ],
     ).fetchall()
     conn.executemany(
         "UPDATE records SET changes = ? WHERE id = ?",
