@@ -403,13 +403,13 @@ class _Evaluator:
                 )
             )
             return
-        domains = self.policy.email_domains
-        if domains and email_domain(address) not in self.email_domains:
+        if self.email_domains and email_domain(address) not in self.email_domains:
+            allowed = ", ".join(self.policy.email_domains)
             verdict.add(
                 Finding(
                     "PERSON_EMAIL_DOMAIN",
                     "error",
-                    f"e-mail domain {email_domain(address)!r} is not one of {', '.join(domains)}",
+                    f"e-mail domain {email_domain(address)!r} is not one of {allowed}",
                     "email",
                 )
             )
@@ -534,7 +534,6 @@ class _Evaluator:
             if group.imported and self._is_active(membership.start, membership.end):
                 return  # the usual pupil or teacher: the first running group settles it
             candidates.append((membership, group))
-        running = [(m, g) for m, g in candidates if self._is_active(m.start, m.end)]
         noun, pending_code = later
         upcoming = [m.start for m, g in candidates if g.imported and m.start]
         if required and upcoming:
@@ -550,7 +549,8 @@ class _Evaluator:
                 )
             )
             return
-        blocked = next((g for _, g in running if not g.imported), None)
+        # no group here is both running and imported: a running one is the blocked one
+        blocked = next((g for m, g in candidates if self._is_active(m.start, m.end)), None)
         severity = "error" if required else "warning"
         if blocked is None:
             verdict.add(Finding(code, severity, f"no active {noun}", "groups"))
