@@ -68,10 +68,6 @@ class RawRow:
     def as_dict(self) -> dict[str, str]:
         return dict(zip(self.header, self.values, strict=False))
 
-    def masked(self, column: str) -> RawRow:
-        """The row with a civic number masked: the clear number must never be stored."""
-        return RawRow.of(self.header, self.values, self.origin, self.line, masked=column)
-
 
 @dataclass(slots=True)
 class SourceIssue:

@@ -521,11 +521,17 @@ def json_value(value: Any) -> str:
     return _COMPACT.encode(value)
 
 
-def raw_table(
+def raw_rows(
     entries: Iterable[tuple[Mapping[str, str], str, int]],
-) -> tuple[tuple[str, ...], list[RawRow]]:
+    headers: dict[str, tuple[str, ...]],
+    url: str,
+    *,
+    masked: str | None = None,
+) -> list[RawRow]:
     """Raw rows for one endpoint from (flattened record, origin, line): one header (every key
-    seen, in first-seen order) shared by all, because the store keeps one header per origin."""
+    seen, in first-seen order) shared by all, and kept in `headers` under the endpoint's URL
+    and each page's, because the store keeps one header per origin. `masked` names a
+    civic-number field (RawRow.of)."""
     entries = list(entries)
     positions: dict[str, int] = {}
     for flat, _, _ in entries:
@@ -533,11 +539,13 @@ def raw_table(
             if key not in positions:
                 positions[key] = len(positions)
     header = tuple(positions)
-    rows = [
-        RawRow.of(header, [flat.get(key, "") for key in header], origin, line)
+    headers[url] = header
+    for origin in {origin for _, origin, _ in entries}:
+        headers[origin] = header
+    return [
+        RawRow.of(header, [flat.get(key, "") for key in header], origin, line, masked=masked)
         for flat, origin, line in entries
     ]
-    return header, rows
 
 
 def flatten(

@@ -589,7 +589,8 @@ def term_dates(
     return (min(starts, default=None), max(ends, default=None), max(years, default=""))
 
 
-def _membership(row: _Row, deleted: bool) -> Membership:
+def _membership(row: _Row, deleted: bool, raw: RawRow | None = None) -> Membership:
+    """`raw` when the caller has the row as sent already (a REST record's own fields)."""
     return Membership(
         id=row["sourcedId"],
         person_id=row["userSourcedId"],
@@ -598,7 +599,7 @@ def _membership(row: _Row, deleted: bool) -> Membership:
         start=row.date("beginDate"),
         end=row.date("endDate", exclusive=True),
         deleted=deleted,
-        raw=row.raw(),
+        raw=raw or row.raw(),
         issues=tuple(row.issues),
     )
 

@@ -52,7 +52,8 @@ from rostertui.sources.http import (
     flatten,
     host_of,
     is_loopback,
-    raw_table,
+    json_value,
+    raw_rows,
     run_parallel,
     source_url,
 )
@@ -353,20 +354,12 @@ class _Record:
         for key, value in item.items():
             if type(value) is dict:
                 if "sourcedId" in value:
-                    derived[f"{key}SourcedId"] = _text(value["sourcedId"])
+                    derived[f"{key}SourcedId"] = json_value(value["sourcedId"])
             elif type(value) is list and all(isinstance(v, dict) for v in value):
-                ids = [_text(v.get("sourcedId")) for v in value if v.get("sourcedId")]
+                ids = [json_value(v.get("sourcedId")) for v in value if v.get("sourcedId")]
                 singular = key[:-1] if key.endswith("s") else key
                 derived[f"{singular}SourcedIds"] = ",".join(ids)
         self.row = _JsonRow(file, line, self.flat, derived)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 class _Builder:
@@ -464,12 +457,11 @@ class _Builder:
             )
         return records
 
-    def _raws(self, endpoint: str, records: list[_Record]) -> list[RawRow]:
-        header, raws = raw_table((r.flat, r.page.url, r.line) for r in records)
-        self.headers[self.base + endpoint] = header
-        for origin in {r.page.url for r in records}:
-            self.headers[origin] = header
-        return raws
+    def _raws(
+        self, endpoint: str, records: list[_Record], masked: str | None = None
+    ) -> list[RawRow]:
+        entries = ((r.flat, r.page.url, r.line) for r in records)
+        return raw_rows(entries, self.headers, self.base + endpoint, masked=masked)
 
     def _check_policy_fields(self, endpoint: str, records: list[_Record]) -> None:
         """Fail closed, as the CSV reader does: a flag the policy relies on that no record
@@ -575,8 +567,8 @@ class _Builder:
                     issues=tuple(row.issues),
                 )
             )
-        for person, raw in zip(persons, self._raws("/users", records), strict=True):
-            person.raw = raw.masked(civic_column) if civic_column else raw
+        for person, raw in zip(persons, self._raws("/users", records, civic_column), strict=True):
+            person.raw = raw
         return persons
 
     def _role_and_placements(self, record: _Record) -> tuple[str, list[Placement]]:
@@ -592,9 +584,10 @@ class _Builder:
         for number, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
             if not isinstance(entry, dict):
                 continue
-            values = {k: _text(v) for k, v in entry.items() if not isinstance(v, dict | list)}
+            values = {k: json_value(v) for k, v in entry.items() if not isinstance(v, dict | list)}
             org = entry.get("org")
-            values["orgSourcedId"] = _text(org.get("sourcedId")) if isinstance(org, dict) else ""
+            org_id = org.get("sourcedId") if isinstance(org, dict) else None
+            values["orgSourcedId"] = json_value(org_id)
             index = {column: position for position, column in enumerate(values)}
             part = _Row(row.file, index, row.line, tuple(values.values()))
             if part["roleType"].lower() == "primary" or not role:
@@ -652,9 +645,8 @@ class _Builder:
         return groups
 
     def _enrollments(self, records: list[_Record]) -> list[Membership]:
-        memberships: list[Membership] = []
-        for record in records:
-            memberships.append(_membership(record.row, _status(record.row, MODE)))
-        for membership, raw in zip(memberships, self._raws("/enrollments", records), strict=True):
-            membership.raw = raw
-        return memberships
+        raws = self._raws("/enrollments", records)
+        return [
+            _membership(record.row, _status(record.row, MODE), raw)
+            for record, raw in zip(records, raws, strict=True)
+        ]

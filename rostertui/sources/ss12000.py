@@ -49,7 +49,7 @@ from rostertui.sources.http import (
     flatten,
     host_of,
     json_value,
-    raw_table,
+    raw_rows,
     run_parallel,
     source_url,
 )
@@ -386,11 +386,7 @@ class _Builder:
             seen |= this_query
 
     def _raws(self, endpoint: str, entries: list[tuple[Mapping[str, str], str, int]]):
-        header, raws = raw_table(entries)
-        self.headers[self.base + endpoint] = header
-        for origin in {origin for _, origin, _ in entries}:
-            self.headers[origin] = header
-        return raws
+        return raw_rows(entries, self.headers, self.base + endpoint)
 
     # -- organisations --------------------------------------------------------------------
 
