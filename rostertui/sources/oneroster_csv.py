@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import itemgetter
@@ -357,77 +357,28 @@ class _BundleReader:
         schools: list[School] = []
         others: dict[str, str] = {}
         for row, deleted in rows:
-            org_type = _enum(row, "type", _ORG_TYPES)
-            parent = row["parentSourcedId"]
-            if parent and parent not in org_ids:
-                message = (
-                    f"parentSourcedId {parent!r} of {row['name'] or row['sourcedId']!r} "
-                    "is not in orgs.csv"
-                )
-                if org_type == "school":
-                    row.issues.append(
-                        SourceIssue("SOURCE_REFERENCE_UNKNOWN", message, "parentSourcedId")
-                    )
-                else:
-                    self.findings.append(
-                        FileFinding(
-                            "SOURCE_REFERENCE_UNKNOWN", "file", "orgs.csv", message, row.ref
-                        )
-                    )
-            if org_type != "school":
-                others[row["sourcedId"]] = org_type or "unknown type"
-                continue
-            schools.append(
-                School(
-                    id=row["sourcedId"],
-                    name=row["name"],
-                    type="school",
-                    parent=parent,
-                    code=row["identifier"],
-                    deleted=deleted,
-                    raw=row.raw(),
-                    issues=tuple(row.issues),
-                )
-            )
+            org = org_of(row, deleted, org_ids, self.findings, "parentSourcedId", "orgs.csv")
+            if isinstance(org, School):
+                org.raw = row.raw()
+                schools.append(org)
+            else:
+                others[row["sourcedId"]] = org
         return schools, others
 
     def _users(self, users: CsvFile | None, roles: CsvFile | None) -> list[Person]:
         role_rows = self._roles(roles)
-        protected_column = self.policy.protected_identity_field
-        civic_column = self.policy.civic_no_field
         persons: list[Person] = []
         for row, deleted in self._rows_with_status(users):
-            person_id = row["sourcedId"]
-            enabled = row["enabledUser"].lower()
-            if enabled not in ("", "true", "false"):
-                row.malformed(
-                    "enabledUser", f"enabledUser {row['enabledUser']!r} is not true/false"
-                )
-            inactive = ""
-            if deleted:
-                inactive = f"status {row['status']!r} in users.csv"
-            elif enabled == "false":
-                inactive = "enabledUser is false"
-            if "role" in row.index:
-                role = _membership_role(row["role"])
-                placements = [Placement(org) for org in _split(row["orgSourcedIds"])]
-            else:
-                role, placements = role_rows.get(person_id, ("", []))
-            persons.append(
-                Person(
-                    id=person_id,
-                    given_name=row["givenName"],
-                    family_name=row["familyName"],
-                    email=row["email"],
-                    role=role,
-                    placements=placements,
-                    civic_no=row[civic_column] if civic_column else "",
-                    raw=row.raw(masked=civic_column),
-                    protected_marking=row[protected_column] if protected_column else "",
-                    inactive_reason=inactive,
-                    issues=tuple(row.issues),
-                )
-            )
+
+            def placed(row: _Row = row) -> tuple[str, list[Placement]]:
+                if "role" in row.index:  # 1.1: the user row names role and orgs
+                    orgs = _split(row["orgSourcedIds"])
+                    return _membership_role(row["role"]), [Placement(org) for org in orgs]
+                return role_rows.get(row["sourcedId"], ("", []))
+
+            person = person_of(row, deleted, placed, self.policy, "users.csv")
+            person.raw = row.raw(masked=self.policy.civic_no_field)
+            persons.append(person)
         return persons
 
     def _roles(self, table: CsvFile | None) -> dict[str, tuple[str, list[Placement]]]:
@@ -562,6 +513,77 @@ class _BundleReader:
             )
             return None
         return row, _status(row, mode)
+
+
+def org_of(
+    row: _Row,
+    deleted: bool,
+    org_ids: set[str],
+    findings: list[FileFinding],
+    parent_field: str,
+    where: str,
+) -> School | str:
+    """A school (its raw row for the caller to set), or the type of an org that is not one.
+    A parent not among `org_ids` is the school's own defect, or a file finding for another
+    org; `parent_field` and `where` name the field and the file or endpoint as the source
+    calls them."""
+    org_type = _enum(row, "type", _ORG_TYPES)
+    parent = row["parentSourcedId"]
+    if parent and parent not in org_ids:
+        message = (
+            f"{parent_field} {parent!r} of {row['name'] or row['sourcedId']!r} is not in {where}"
+        )
+        if org_type == "school":
+            row.issues.append(SourceIssue("SOURCE_REFERENCE_UNKNOWN", message, "parentSourcedId"))
+        else:
+            findings.append(
+                FileFinding("SOURCE_REFERENCE_UNKNOWN", "file", where, message, row.ref)
+            )
+    if org_type != "school":
+        return org_type or "unknown type"
+    return School(
+        id=row["sourcedId"],
+        name=row["name"],
+        type="school",
+        parent=parent,
+        code=row["identifier"],
+        deleted=deleted,
+        issues=tuple(row.issues),
+    )
+
+
+def person_of(
+    row: _Row,
+    deleted: bool,
+    placed: Callable[[], tuple[str, list[Placement]]],
+    policy: Policy,
+    where: str,
+) -> Person:
+    """A user row as a Person (its raw row for the caller to set). `placed` gives the role and
+    placements, as the format carries them; `where` names the file or endpoint in the inactive
+    reason."""
+    enabled = row["enabledUser"].lower()
+    if enabled not in ("", "true", "false"):
+        row.malformed("enabledUser", f"enabledUser {row['enabledUser']!r} is not true/false")
+    inactive = ""
+    if deleted:
+        inactive = f"status {row['status']!r} in {where}"
+    elif enabled == "false":
+        inactive = "enabledUser is false"
+    role, placements = placed()
+    civic_column, protected_column = policy.civic_no_field, policy.protected_identity_field
+    return Person(
+        id=row["sourcedId"],
+        given_name=row["givenName"],
+        family_name=row["familyName"],
+        email=row["email"],
+        role=role,
+        placements=placements,
+        civic_no=row[civic_column] if civic_column else "",
+        protected_marking=row[protected_column] if protected_column else "",
+        inactive_reason=inactive,
+        issues=tuple(row.issues),
+    )
 
 
 def term_dates(

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,7 +36,6 @@ from rostertui.domain.model import (
     Roster,
     School,
     SourceError,
-    SourceIssue,
 )
 from rostertui.domain.policy import Policy
 from rostertui.sources.credentials import Credentials, Secret
@@ -59,12 +59,13 @@ from rostertui.sources.http import (
 )
 from rostertui.sources.oneroster_csv import (
     _CLASS_TYPES,
-    _ORG_TYPES,
     _enum,
     _membership,
     _membership_role,
     _Row,
     _status,
+    org_of,
+    person_of,
     term_dates,
 )
 
@@ -501,73 +502,29 @@ class _Builder:
         others: dict[str, str] = {}
         for record in records:
             row = record.row
-            deleted = _status(row, MODE)
-            org_type = _enum(row, "type", _ORG_TYPES)
-            parent = row["parentSourcedId"]
-            if parent and parent not in org_ids:
-                message = (
-                    f"parent {parent!r} of {row['name'] or row['sourcedId']!r} is not in /orgs"
-                )
-                if org_type == "school":
-                    row.issues.append(
-                        SourceIssue("SOURCE_REFERENCE_UNKNOWN", message, "parentSourcedId")
-                    )
-                else:
-                    self.findings.append(
-                        FileFinding("SOURCE_REFERENCE_UNKNOWN", "file", "/orgs", message, row.ref)
-                    )
-            if org_type != "school":
-                others[row["sourcedId"]] = org_type or "unknown type"
-                continue
-            kept.append(record)
-            schools.append(
-                School(
-                    id=row["sourcedId"],
-                    name=row["name"],
-                    type="school",
-                    parent=parent,
-                    code=row["identifier"],
-                    deleted=deleted,
-                    issues=tuple(row.issues),
-                )
-            )
+            org = org_of(row, _status(row, MODE), org_ids, self.findings, "parent", "/orgs")
+            if isinstance(org, School):
+                kept.append(record)
+                schools.append(org)
+            else:
+                others[row["sourcedId"]] = org
         for school, raw in zip(schools, self._raws("/orgs", kept), strict=True):
             school.raw = raw
         return schools, others
 
     def _users(self, records: list[_Record]) -> list[Person]:
-        protected_column = self.policy.protected_identity_field
-        civic_column = self.policy.civic_no_field
-        persons: list[Person] = []
-        for record in records:
-            row = record.row
-            deleted = _status(row, MODE)
-            enabled = row["enabledUser"].lower()
-            if enabled not in ("", "true", "false"):
-                row.malformed(
-                    "enabledUser", f"enabledUser {row['enabledUser']!r} is not true/false"
-                )
-            inactive = ""
-            if deleted:
-                inactive = f"status {row['status']!r} in /users"
-            elif enabled == "false":
-                inactive = "enabledUser is false"
-            role, placements = self._role_and_placements(record)
-            persons.append(
-                Person(
-                    id=row["sourcedId"],
-                    given_name=row["givenName"],
-                    family_name=row["familyName"],
-                    email=row["email"],
-                    role=role,
-                    placements=placements,
-                    civic_no=row[civic_column] if civic_column else "",
-                    protected_marking=row[protected_column] if protected_column else "",
-                    inactive_reason=inactive,
-                    issues=tuple(row.issues),
-                )
+        persons = [
+            person_of(
+                record.row,
+                _status(record.row, MODE),
+                partial(self._role_and_placements, record),
+                self.policy,
+                "/users",
             )
-        for person, raw in zip(persons, self._raws("/users", records, civic_column), strict=True):
+            for record in records
+        ]
+        raws = self._raws("/users", records, self.policy.civic_no_field)
+        for person, raw in zip(persons, raws, strict=True):
             person.raw = raw
         return persons
 
