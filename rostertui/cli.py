@@ -14,9 +14,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -25,6 +25,7 @@ from rostertui import render
 from rostertui.domain.model import RECORD_KINDS
 from rostertui.domain.verdict import STATUSES
 from rostertui.exports import SUFFIXES, ExportError, write_export
+from rostertui.sources import without_userinfo
 from rostertui.store.queries import Queries, QueryError
 from rostertui.store.runs import RunError
 from rostertui.store.schema import StoreError
@@ -172,7 +173,7 @@ def sync_command(
         return
     if source is None:
         raise fail("missing SOURCE (a OneRoster folder or .zip); see `rostertui sync --help`", 2)
-    if "://" in source and "@" in urlsplit(source).netloc:
+    if without_userinfo(source) != source:
         raise fail(
             "credentials never go on the command line: put them in the environment or in "
             "--credentials FILE (see `rostertui sync --help`)",
@@ -197,21 +198,15 @@ def _accept(path: Path, run_id: int) -> None:
 def _sync_with_progress(
     path: Path, source: str, policy: Path | None, night, credentials: Path | None
 ) -> SyncResult:
+    run = partial(sync, path, source, policy_path=policy, as_of=night, credentials_path=credentials)
     if not err.is_terminal:
-        return sync(path, source, policy_path=policy, as_of=night, credentials_path=credentials)
+        return run()
     with err.status("Reading the source …") as spinner:
 
         def progress(kind: str, count: int) -> None:
             spinner.update(f"Writing {kind} records: {count:,}")
 
-        return sync(
-            path,
-            source,
-            policy_path=policy,
-            as_of=night,
-            progress=progress,
-            credentials_path=credentials,
-        )
+        return run(progress=progress)
 
 
 def _report_sync(path: Path, result: SyncResult) -> None:

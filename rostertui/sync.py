@@ -11,12 +11,11 @@ import gc
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from rostertui.domain.evaluate import evaluate
 from rostertui.domain.model import SourceError
 from rostertui.domain.policy import Policy, PolicyError, load_policy
-from rostertui.sources import read_source
+from rostertui.sources import read_source, without_userinfo
 from rostertui.store import runs
 from rostertui.store.lock import writer_lock
 from rostertui.store.retention import PruneResult, prune
@@ -86,7 +85,7 @@ def _locked_sync(
         policy, policy_error = None, str(exc)
     night = as_of or (policy.as_of if policy else None) or date.today()
     settings = dataclasses.asdict(policy) if policy else {}
-    run_id = runs.begin_run(db, _without_userinfo(source), night.isoformat(), settings)
+    run_id = runs.begin_run(db, without_userinfo(source), night.isoformat(), settings)
     if policy is None:
         runs.fail_run(db, run_id, "POLICY_INVALID", policy_error or "invalid policy")
         return SyncResult(run_id, "failed", policy_error)
@@ -130,12 +129,3 @@ def _locked_sync(
         gc.enable()
         db.close()
     return SyncResult(run_id, state, reason)
-
-
-def _without_userinfo(source: str) -> str:
-    """What the run records as its source: never a user:password@ that slipped into a URL."""
-    if "://" not in source:
-        return source
-    parts = urlsplit(source)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=host))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from rostertui.domain.model import Roster, SourceError
 from rostertui.domain.policy import Policy
@@ -51,3 +52,12 @@ def _read_url(spec: str, policy: Policy, credentials_path: Path | None) -> Roste
     from rostertui.sources.oneroster_rest import read_oneroster_rest
 
     return read_oneroster_rest(spec, policy, credentials, progress=stderr_progress)
+
+
+def without_userinfo(source: str) -> str:
+    """A source as it may be shown and stored: never a user:password@ that slipped into a URL."""
+    if "://" not in source:
+        return source
+    parts = urlsplit(source)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=host))

@@ -150,8 +150,8 @@ second a night at a million enrollments. (These bytes are single bytes in UTF-8 
 
 def _plain_rows(lines: Iterator[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     for number, line in enumerate(lines, start=2):
-        if line != "\n":  # the csv module skips an empty line too; its number still counts
-            yield number, _fields(line, delimiter)
+        if fields := _fields(line, delimiter):  # skipped when empty, its number still counts
+            yield number, fields
 
 
 def _fields(line: str, delimiter: str) -> list[str]:

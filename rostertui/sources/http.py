@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from rostertui.domain.model import RawRow, SourceError
+from rostertui.sources import without_userinfo
 
 log = logging.getLogger("rostertui.sources.http")
 
@@ -148,31 +149,22 @@ def source_url(spec: str, prefix: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SourceError(
             UNREADABLE,
-            f"{_public_url(spec)}: not a {prefix} URL "
+            f"{without_userinfo(spec)}: not a {prefix} URL "
             f"(expected {prefix}+https://host/path, or {prefix}+http://127.0.0.1:port/path)",
         )
     if parts.username or parts.password:
         raise SourceError(
             UNREADABLE,
-            f"{_public_url(spec)}: credentials in the URL are refused; "
+            f"{without_userinfo(spec)}: credentials in the URL are refused; "
             "use environment variables or --credentials FILE",
         )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise SourceError(
             UNREADABLE,
-            f"{_public_url(spec)}: plain http is only allowed to this machine (127.0.0.1); "
+            f"{without_userinfo(spec)}: plain http is only allowed to this machine (127.0.0.1); "
             f"use {prefix}+https://",
         )
     return rest.rstrip("/")
-
-
-def _public_url(spec: str) -> str:
-    """The URL without userinfo, safe to put in a message."""
-    parts = urlsplit(spec.split("+", 1)[-1])
-    if parts.hostname and (parts.username or parts.password):
-        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
-        return spec.split("+", 1)[0] + "+" + parts._replace(netloc=netloc).geturl()
-    return spec
 
 
 def is_loopback(host: str) -> bool:

@@ -390,8 +390,10 @@ class Queries:
                 f"WHERE f.run_id = ? AND f.code = ? AND f.record_id > ?{extra} "
                 "ORDER BY f.record_id LIMIT ?"
             )
-            start = after.id if after else 0
-            return [_record_row(r) for r in self._all(sql, [run_id, code, start, *params, limit])]
+            after_id = after.id if after else 0
+            return [
+                _record_row(r) for r in self._all(sql, [run_id, code, after_id, *params, limit])
+            ]
         if kind:  # one import type: a straight walk along records_by_key
             sql = (
                 f"SELECT {columns} FROM shown_records r WHERE r.run_id = ? AND r.key > ?{extra} "
