@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from rostertui.domain.model import RawRow, SourceError
+from rostertui.domain.model import FileFinding, RawRow, SourceError
 from rostertui.sources import without_userinfo
 
 log = logging.getLogger("rostertui.sources.http")
@@ -511,6 +511,28 @@ def json_value(value: Any) -> str:
     if value is True or value is False:
         return _SHOWN[value]
     return _COMPACT.encode(value)
+
+
+def empty_endpoint(base: str, endpoint: str) -> FileFinding:
+    """An endpoint that answered with no records: on a first night that is not a roster."""
+    return FileFinding(
+        "SOURCE_FILE_EMPTY",
+        "file",
+        endpoint,
+        f"{base}{endpoint}: the endpoint returned no records",
+        endpoint,  # a file-like ref: the store splits refs at ":"
+    )
+
+
+def record_without_id(endpoint: str, line: int, ref: str, field: str) -> FileFinding:
+    """A record of a page that names no id (`field`): it cannot be read, the rest can."""
+    return FileFinding(
+        "SOURCE_ROW_MALFORMED",
+        "file",
+        endpoint,
+        f"{endpoint}: record {line} of the page has no {field} and cannot be read",
+        ref,
+    )
 
 
 def raw_rows(

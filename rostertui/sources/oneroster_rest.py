@@ -49,11 +49,13 @@ from rostertui.sources.http import (
     NoAuth,
     Page,
     Progress,
+    empty_endpoint,
     flatten,
     host_of,
     is_loopback,
     json_value,
     raw_rows,
+    record_without_id,
     run_parallel,
     source_url,
 )
@@ -407,15 +409,7 @@ class _Builder:
 
     def _not_empty(self, endpoint: str, records: list[_Record]) -> None:
         if not records:
-            self.findings.append(
-                FileFinding(
-                    "SOURCE_FILE_EMPTY",
-                    "file",
-                    endpoint,
-                    f"{self.base}{endpoint}: the endpoint returned no records",
-                    endpoint,  # a file-like ref: the store splits refs at ":"
-                )
-            )
+            self.findings.append(empty_endpoint(self.base, endpoint))
 
     # -- shared ---------------------------------------------------------------------------
 
@@ -431,16 +425,8 @@ class _Builder:
                 count += 1
                 sourced_id = item.get("sourcedId") if isinstance(item, dict) else None
                 if not isinstance(sourced_id, str) or not sourced_id.strip():
-                    self.findings.append(
-                        FileFinding(
-                            "SOURCE_ROW_MALFORMED",
-                            "file",
-                            endpoint,
-                            f"{endpoint}: record {line} of the page has no sourcedId and "
-                            "cannot be read",
-                            f"{page.url}:{line}",
-                        )
-                    )
+                    ref = f"{page.url}:{line}"
+                    self.findings.append(record_without_id(endpoint, line, ref, "sourcedId"))
                     continue
                 records.append(_Record(page, line, item, file, self.shared, keep_items))
             page.items = []

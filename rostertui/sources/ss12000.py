@@ -46,10 +46,12 @@ from rostertui.sources.http import (
     HttpSettings,
     Page,
     Progress,
+    empty_endpoint,
     flatten,
     host_of,
     json_value,
     raw_rows,
+    record_without_id,
     run_parallel,
     source_url,
 )
@@ -338,16 +340,7 @@ class _Builder:
         roster.memberships = _merge(memberships)
         for endpoint in ("/organisations", "/persons"):
             if not self.counts.get(endpoint):
-                url = self.base + endpoint
-                self.findings.append(
-                    FileFinding(
-                        "SOURCE_FILE_EMPTY",
-                        "file",
-                        endpoint,
-                        f"{url}: the endpoint returned no records",
-                        endpoint,  # a file-like ref: the store splits refs at ":"
-                    )
-                )
+                self.findings.append(empty_endpoint(self.base, endpoint))
         roster.file_findings = self.findings
         roster.headers = self.headers
         return roster
@@ -367,16 +360,7 @@ class _Builder:
                     ref = f"{page.url}:{line}"
                     identifier = data.get("id") if isinstance(data, dict) else None
                     if not isinstance(identifier, str) or not identifier.strip():
-                        self.findings.append(
-                            FileFinding(
-                                "SOURCE_ROW_MALFORMED",
-                                "file",
-                                endpoint,
-                                f"{endpoint}: record {line} of the page has no id and cannot "
-                                "be read",
-                                ref,
-                            )
-                        )
+                        self.findings.append(record_without_id(endpoint, line, ref, "id"))
                         continue
                     identifier = identifier.strip()
                     if identifier in seen and identifier not in this_query:
