@@ -346,6 +346,9 @@ class _Plan:
     def first_class(self, school: int, level: int) -> _Class:
         return next(c for c in self.classes if c.school == school and c.level == level)
 
+    def class_of(self, pupil: int) -> _Class:
+        return next(c for c in self.classes if c.first_pupil <= pupil < c.first_pupil + c.size)
+
 
 def _class_id(number: int) -> str:
     return f"cls-{number:05d}"
@@ -532,7 +535,6 @@ class _Demo:
         self.anna_id = ""
         self.begin = _iso(self.year.ht_start)
         self.end = _iso(self.year.vt_end + timedelta(days=1))  # exclusive
-        self.planted_dates: dict[str, tuple[str, str]] = {}  # dated planted enrollments
         self.nine_b_id = ""
         self.nine_b_ids: list[str] = []
         self.last_user_row: tuple[str, ...] = ()
@@ -850,8 +852,6 @@ class _Demo:
         enrolment_id = self.enrol(class_id, school_id, user_id, begin=begin, end=end)
         if code.startswith("MEMBERSHIP_"):
             self.planted[code].append(enrolment_id)
-        if begin:
-            self.planted_dates[enrolment_id] = (begin, end)
 
     def ended_dates(self) -> tuple[str, str]:
         """Two weeks of this term once that is over; early in the term, last spring instead.
@@ -908,7 +908,6 @@ class _Demo:
         for class_id in (plan.homeroom_id(cls), plan.subject_id(cls, 0), plan.subject_id(cls, 1)):
             enrolment_id = self.enrol(class_id, school_id, user_id, begin=begin, end=end)
             self.planted["MEMBERSHIP_NOT_STARTED"].append(enrolment_id)
-            self.planted_dates[enrolment_id] = (begin, end)
 
     def write_staff(self) -> None:
         """Teachers (with their groups), aides, principals, the planted specials, the dup id."""
@@ -1011,7 +1010,7 @@ class _Demo:
         """The repeated id (a different person under the same id) and enrolments to nobody."""
         plan = self.plan
         original = next(p for p, f in plan.person_faults.items() if f == "dup_id_source")
-        cls = next(c for c in plan.classes if c.first_pupil <= original < c.first_pupil + c.size)
+        cls = plan.class_of(original)
         given, family = self.random_name()
         user_id = self.user(
             org=plan.schools[cls.school].id,
@@ -1080,7 +1079,7 @@ class _Demo:
             drop_class = ""
             if dropper is not None:
                 subject = min(3, plan.subjects_per_class - 1)
-                drop_class = plan.subject_id(_class_of(plan, dropper), subject)
+                drop_class = plan.subject_id(plan.class_of(dropper), subject)
             weeks.append(_Week(monday, next(leavers), joiner, dropper, drop_class))
         return _Cast(
             base_next=first_teacher + teachers + plan.staff + len(plan.schools) + SPECIAL_USERS,
@@ -1158,10 +1157,8 @@ class _Demo:
             planted["STUDENT_NO_CLASS"] = [
                 i for i in planted["STUDENT_NO_CLASS"] if i not in in_nine_b
             ]
-        planted["MEMBERSHIP_ENDED"] = [
-            i for i in planted["MEMBERSHIP_ENDED"]
-            if date.fromisoformat(self.planted_dates[i][1]) <= night  # endDate is exclusive
-        ]  # fmt: skip
+        if date.fromisoformat(self.ended_dates()[1]) > night:  # endDate is exclusive
+            planted["MEMBERSHIP_ENDED"] = []  # every planted one ends on the same day
         for w, week in enumerate(cast.weeks):
             if week.dropper is not None and week.wednesday <= night < week.cleared:
                 planted["MEMBERSHIP_ENDED"] += cast.enrolments[f"dropped:{w}"]
@@ -1277,7 +1274,7 @@ class _Demo:
         victims[4:6] = [source, copy]
         unknown_group = _class_id(len(plan.classes) * plan.block + 100)
         for pupil, fault in zip(victims, faults, strict=True):
-            cls = next(c for c in plan.classes if c.first_pupil <= pupil < c.first_pupil + c.size)
+            cls = plan.class_of(pupil)
             school_id = plan.schools[cls.school].id
             if fault == "ended":
                 neighbour = _neighbour(plan, cls)
@@ -1643,10 +1640,6 @@ def _survives(planted_id: str, present: Counter[str]) -> bool:
     return present[user_id] >= (int(copy) if copy else 1)
 
 
-def _class_of(plan: _Plan, pupil: int) -> _Class:
-    return next(c for c in plan.classes if c.first_pupil <= pupil < c.first_pupil + c.size)
-
-
 def _scaled(canonical: int, nights: int) -> int:
     """A canonical night (1…30) in a month of `nights`: squeezed, or the month's last 30."""
     if nights >= MONTH:
@@ -1724,7 +1717,7 @@ class _Month:
 
     def placement(self, pupil: int) -> str:
         plan = self.demo.plan
-        cls = _class_of(plan, pupil)
+        cls = plan.class_of(pupil)
         return f"{cls.title}, {plan.schools[cls.school].name}"
 
     def story(self, index: int, total: int, kept: int) -> list[tuple[str, str]]:
