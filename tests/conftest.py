@@ -34,8 +34,10 @@ def demo_db(tmp_path_factory) -> Path:
     patch.setattr(schema.secrets, "token_hex", lambda n: "ab" * n)
     folder = tmp_path_factory.mktemp("console")
     db = folder / "demo.db"
-    for night in write_demo_month(folder / "month", today=AS_OF, nights=12, people=600):
-        bundle = night.bundle
-        sync(db, str(bundle.folder), policy_path=bundle.policy_path, as_of=night.as_of)
+    states = [
+        sync(db, str(n.bundle.folder), policy_path=n.bundle.policy_path, as_of=n.as_of).state
+        for n in write_demo_month(folder / "month", today=AS_OF, nights=12, people=600)
+    ]
     patch.undo()
+    assert states.count("good") == 11 and states.count("held") == 1, states
     return db
