@@ -10,6 +10,7 @@ import pytest
 from rostertui.sources.credentials import CredentialsError, load_credentials
 from tests.servers.harness import (
     SS_TOKEN,
+    credentials_file,
     fast_http,
     oneroster_server,
     or_url,
@@ -21,20 +22,19 @@ from tests.servers.harness import (
 )
 
 
-def _file(path, text: str, mode: int):
-    path.write_text(text, encoding="utf-8")
-    os.chmod(path, mode)
-    return path
-
-
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 def test_a_credentials_file_others_can_read_is_refused(tmp_path, monkeypatch):
     fast_http(monkeypatch)
-    loose = _file(tmp_path / "creds.toml", f'ROSTERTUI_SS12000_TOKEN = "{SS_TOKEN}"\n', 0o644)
+    loose = credentials_file(
+        tmp_path / "creds.toml", f'ROSTERTUI_SS12000_TOKEN = "{SS_TOKEN}"\n', 0o644
+    )
     with ss12000_server(monkeypatch) as server:
         monkeypatch.delenv("ROSTERTUI_SS12000_TOKEN")
         result = run(
-            tmp_path / "r.db", ss_url(server), policy_file(tmp_path), credentials_path=loose
+            tmp_path / "r.db",
+            ss_url(server),
+            policy_file(tmp_path),
+            credentials_path=loose,
         )
     assert result.state == "failed"
     assert result.error == (
@@ -46,18 +46,23 @@ def test_a_credentials_file_others_can_read_is_refused(tmp_path, monkeypatch):
 
 def test_a_private_credentials_file_is_used(tmp_path, monkeypatch):
     fast_http(monkeypatch)
-    private = _file(tmp_path / "creds.toml", f'ROSTERTUI_SS12000_TOKEN = "{SS_TOKEN}"\n', 0o600)
+    private = credentials_file(
+        tmp_path / "creds.toml", f'ROSTERTUI_SS12000_TOKEN = "{SS_TOKEN}"\n', 0o600
+    )
     with ss12000_server(monkeypatch) as server:
         monkeypatch.delenv("ROSTERTUI_SS12000_TOKEN")
         result = run(
-            tmp_path / "r.db", ss_url(server), policy_file(tmp_path), credentials_path=private
+            tmp_path / "r.db",
+            ss_url(server),
+            policy_file(tmp_path),
+            credentials_path=private,
         )
     assert result.state == "good", result
     assert outcome(tmp_path / "r.db", result.run_id).status("person", "p1") == "imported"
 
 
 def test_the_file_wins_and_the_environment_fills_the_gaps(tmp_path):
-    private = _file(
+    private = credentials_file(
         tmp_path / "c.toml",
         'ROSTERTUI_ONEROSTER_CLIENT_ID = "from-file"\n'
         'ROSTERTUI_ONEROSTER_CLIENT_SECRET = "file-secret"\n',
@@ -89,7 +94,7 @@ def test_the_file_wins_and_the_environment_fills_the_gaps(tmp_path):
     ],
 )
 def test_a_broken_credentials_file_names_the_key_not_the_value(tmp_path, text, expected):
-    path = _file(tmp_path / "c.toml", text, 0o600)
+    path = credentials_file(tmp_path / "c.toml", text, 0o600)
     with pytest.raises(CredentialsError) as caught:
         load_credentials(path, {})
     assert expected in str(caught.value)

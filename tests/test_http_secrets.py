@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import pickle
 
 import pytest
@@ -17,6 +16,7 @@ from tests.servers.harness import (
     CLIENT_ID,
     CLIENT_SECRET,
     SS_TOKEN,
+    credentials_file,
     fast_http,
     oneroster_server,
     or_url,
@@ -25,21 +25,18 @@ from tests.servers.harness import (
     ss12000_server,
     ss_url,
 )
+from tests.stored import db_bytes
 
 WRONG_SECRET = "a-Wrong-Secret-91d0c7e3"
-
-
-def _private(path, text: str):
-    path.write_text(text, encoding="utf-8")
-    os.chmod(path, 0o600)
-    return path
 
 
 def test_no_secret_reaches_the_database_the_output_or_the_log(tmp_path, monkeypatch, capfd, caplog):
     caplog.set_level(logging.DEBUG)  # httpx and httpcore at their most talkative, too
     fast_http(monkeypatch)
     db, policy = tmp_path / "r.db", policy_file(tmp_path)
-    credentials = _private(tmp_path / "creds.toml", f'ROSTERTUI_SS12000_TOKEN = "{SS_TOKEN}"\n')
+    credentials = credentials_file(
+        tmp_path / "creds.toml", f'ROSTERTUI_SS12000_TOKEN = "{SS_TOKEN}"\n'
+    )
     issued: set[str] = set()
     with ss12000_server(monkeypatch) as server:
         monkeypatch.delenv("ROSTERTUI_SS12000_TOKEN")  # from the private file only
@@ -76,7 +73,7 @@ def test_no_secret_reaches_the_database_the_output_or_the_log(tmp_path, monkeypa
     captured = capfd.readouterr()
     shown = captured.out + captured.err + caplog.text
     assert "retry 1" in shown, "the test must have exercised the retry messages"
-    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("r.db"))
+    stored = db_bytes(tmp_path / "r.db")
     assert len(stored) > 10_000
     for secret in secrets:
         assert secret not in shown
@@ -89,7 +86,7 @@ def _echo_authorization(request: Request) -> Response:
 
 
 def test_credentials_show_no_values_in_repr_str_or_pickle(tmp_path):
-    path = _private(
+    path = credentials_file(
         tmp_path / "c.toml",
         f'ROSTERTUI_SS12000_TOKEN = "{SS_TOKEN}"\n'
         f'ROSTERTUI_ONEROSTER_CLIENT_SECRET = "{CLIENT_SECRET}"\n'

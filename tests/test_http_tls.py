@@ -16,6 +16,7 @@ from tests.servers.base import FixtureServer
 from tests.servers.harness import fast_http, policy_file, run
 from tests.servers.ss12000 import SS12000App
 from tests.servers.world import small_world
+from tests.stored import db_bytes
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
@@ -101,5 +102,5 @@ def test_a_missing_client_certificate_file_is_named_by_its_variable(tmp_path, mo
     assert missing.error == (
         "the client certificate or key (ROSTERTUI_SS12000_CERT / _KEY) does not exist"
     )
-    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("r.db"))
+    stored = db_bytes(tmp_path / "r.db")
     assert b"hemlig-katalog" not in stored

@@ -33,6 +33,7 @@ from tests.oneroster_builder import (
     session,
     user,
 )
+from tests.stored import db_bytes
 
 # --- coverage bookkeeping ----------------------------------------------------------------------
 
@@ -260,11 +261,6 @@ def add_norrskolan(bundle: Bundle) -> None:
     bundle.add("users", user("p3", "student", "Per", "Holm", "per.holm@skola.se", orgs="sch2"))
     bundle.add("enrollments", enrollment("e7", "t2", "7a", "teacher", school="sch2"))
     bundle.add("enrollments", enrollment("e8", "p3", "7a", school="sch2"))
-
-
-def db_bytes(db_path: Path) -> bytes:
-    """The database file and its WAL, as stored on disk."""
-    return b"".join(p.read_bytes() for p in sorted(db_path.parent.glob(db_path.name + "*")))
 
 
 # --- the clean roster --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from tests.servers.harness import (
     ss_url,
 )
 from tests.servers.world import small_world
+from tests.stored import db_bytes
 
 
 def _person(data: dict, person_id: str) -> dict:
@@ -71,7 +72,7 @@ def test_a_protected_pupil_leaves_no_name_in_the_database(tmp_path, monkeypatch)
     assert len(protected) == 1
     assert seen.codes(*protected[0]) == {"PERSON_PROTECTED_IDENTITY"}
     assert ("membership", "p4/7c") not in seen.records
-    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("r.db"))
+    stored = db_bytes(tmp_path / "r.db")
     for trace in (b"Hemlig", b"h.p@skola.se", b"201301012389", b'"p4"'):
         assert trace not in stored
 

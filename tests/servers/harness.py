@@ -3,6 +3,7 @@ outcome read back through the query layer the console and the CLI use."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +50,13 @@ def fast_http(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> http.HttpSetti
     for key in KEYS:
         monkeypatch.delenv(key, raising=False)
     return settings
+
+
+def credentials_file(path: Path, text: str, mode: int = 0o600) -> Path:
+    """A credentials file, private (0600) unless `mode` says otherwise."""
+    path.write_text(text, encoding="utf-8")
+    os.chmod(path, mode)
+    return path
 
 
 def policy_file(folder: Path, text: str = POLICY) -> Path:
