@@ -278,6 +278,8 @@ def test_serve_puts_the_console_in_a_browser_on_this_machine_only(demo):
     finally:
         server.terminate()
         server.wait(timeout=10)
+    if not outside:
+        pytest.skip("served on 127.0.0.1, but this machine has no other address to try")
 
 
 def _addresses() -> list[str]:

@@ -90,15 +90,9 @@ class World:
     groups: list[WGroup] = field(default_factory=list)
     members: list[WMember] = field(default_factory=list)
 
-    def person(self, person_id: str) -> WPerson:
-        return next(p for p in self.persons if p.id == person_id)
-
-    def school_of(self, group_id: str) -> str:
-        """The group's school ("" for a membership of a group the roster does not have)."""
-        schools = self.__dict__.setdefault("_schools", {})
-        if len(schools) != len(self.groups):
-            schools.update({g.id: g.school for g in self.groups})
-        return schools.get(group_id, "")
+    def schools_of_groups(self) -> dict[str, str]:
+        """Each group's school (a membership of a group the roster lacks finds none)."""
+        return {g.id: g.school for g in self.groups}
 
     # -- SS 12000 ---------------------------------------------------------------------------
 
@@ -263,12 +257,13 @@ class World:
             for g in self.groups
         ]
         users = [self._or_user(p, version) for p in self.persons]
+        school_of = self.schools_of_groups()
         enrollments = [
             _or(
                 {
                     "user": _ref(m.person, "user"),
                     "class": _ref(m.group, "class"),
-                    "school": _ref(self.school_of(m.group), "org"),
+                    "school": _ref(school_of.get(m.group, ""), "org"),
                     "role": m.role,
                     "primary": m.role == "teacher",
                     "beginDate": m.start.isoformat(),
@@ -370,6 +365,7 @@ class World:
                         role_type="primary" if n == 0 else "secondary",
                     )
                 )
+        school_of = self.schools_of_groups()
         bundle.enrollments = [
             ob.enrollment(
                 m.key,
@@ -378,7 +374,7 @@ class World:
                 m.role,
                 begin=m.start.isoformat(),
                 end=_exclusive(m.end),
-                school=self.school_of(m.group),
+                school=school_of.get(m.group, ""),
             )
             for m in self.members
         ]
