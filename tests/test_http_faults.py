@@ -192,7 +192,7 @@ def test_an_html_page_instead_of_json_is_named_for_what_it_is(tmp_path, monkeypa
 def test_a_wrong_path_is_a_404_and_not_retried(tmp_path, monkeypatch):
     fast_http(monkeypatch)
     with ss12000_server(monkeypatch) as server:
-        result = run(tmp_path / "r.db", f"ss12000+{server.url}/v9", policy_file(tmp_path))
+        result = run(tmp_path / "r.db", ss_url(server, version="v9"), policy_file(tmp_path))
     assert result.state == "failed"
     assert result.error is not None
     assert result.error.startswith(f"{server.url}/v9/organisations?limit=1000: HTTP 404 Not Found")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers.base import FixtureServer
-from tests.servers.harness import fast_http, policy_file, run
+from tests.servers.harness import fast_http, policy_file, run, ss_url
 from tests.servers.ss12000 import SS12000App
 from tests.servers.world import small_world
 from tests.stored import db_bytes
@@ -58,7 +58,7 @@ def test_mutual_tls_with_the_municipalitys_ca_reads_the_roster(tmp_path, monkeyp
     monkeypatch.setenv("ROSTERTUI_SS12000_CERT", str(pki / "client.pem"))
     monkeypatch.setenv("ROSTERTUI_SS12000_KEY", str(pki / "client.key"))
     with _server(pki, require_client=True) as server:
-        result = run(tmp_path / "r.db", f"ss12000+{server.url}/v2.1", policy_file(tmp_path))
+        result = run(tmp_path / "r.db", ss_url(server), policy_file(tmp_path))
     assert result.state == "good", result
 
 
@@ -67,7 +67,7 @@ def test_an_untrusted_server_certificate_fails_at_once(tmp_path, monkeypatch, pk
     monkeypatch.setenv("SSL_CERT_FILE", str(pki / "server.pem"))  # not the CA: untrusted
     with _server(pki, require_client=False) as server:
         started = time.monotonic()
-        result = run(tmp_path / "r.db", f"ss12000+{server.url}/v2.1", policy_file(tmp_path))
+        result = run(tmp_path / "r.db", ss_url(server), policy_file(tmp_path))
         elapsed = time.monotonic() - started
     assert result.state == "failed"
     assert result.error == (
@@ -81,7 +81,7 @@ def test_a_server_that_wants_a_client_certificate_says_so(tmp_path, monkeypatch,
     fast_http(monkeypatch)
     monkeypatch.setenv("SSL_CERT_FILE", str(pki / "ca.pem"))
     with _server(pki, require_client=True) as server:
-        result = run(tmp_path / "r.db", f"ss12000+{server.url}/v2.1", policy_file(tmp_path))
+        result = run(tmp_path / "r.db", ss_url(server), policy_file(tmp_path))
     assert result.state == "failed"
     assert result.error is not None
     assert f"TLS with 127.0.0.1:{server.port} failed: " in result.error

@@ -104,8 +104,9 @@ def oneroster_server(
         yield server
 
 
-def ss_url(server: FixtureServer, scheme: str = "http") -> str:
-    return f"ss12000+{scheme}://127.0.0.1:{server.port}/v2.1"
+def ss_url(server: FixtureServer, scheme: str | None = None, version: str = "v2.1") -> str:
+    """The SS 12000 source for `server`, in its own scheme unless another is asked for."""
+    return f"ss12000+{scheme or server.scheme}://127.0.0.1:{server.port}/{version}"
 
 
 def or_url(server: FixtureServer, version: str = "1.2") -> str:
