@@ -69,9 +69,10 @@ async def drive(db: Path) -> tuple[dict[str, float], dict[str, float]]:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
-    def took(step: str, started: float) -> None:
+    def took(step: str, started: float) -> tuple[float, float]:
         idle[step] = time.perf_counter() - started
         frame[step] = max(frames[-1] - started, 0.0)
+        return idle[step], frame[step]
 
     started = time.perf_counter()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -101,8 +102,7 @@ async def drive(db: Path) -> tuple[dict[str, float], dict[str, float]]:
             started = time.perf_counter()
             await pilot.press("pagedown")
             await settle(pilot)
-            took("page down", started)
-            presses.append((idle["page down"], frame["page down"]))
+            presses.append(took("page down", started))
         # the slowest of 20: pages load as you go
         idle["page down"] = max(i for i, _ in presses)
         frame["page down"] = max(f for _, f in presses)

@@ -96,10 +96,11 @@ def child(mode: str, source: str, policy: Path, db: Path, page_size: int) -> Non
     print(json.dumps({"seconds": seconds, "records": records, "peak_mb": peak_mb}))
 
 
-def measure(mode: str, source: str, policy: Path, db: Path, env: dict[str, str]) -> dict:
-    page_size = env.pop("page_size", "1000")
+def measure(
+    mode: str, source: str, policy: Path, db: Path, env: dict[str, str], page_size: int
+) -> dict:
     output = subprocess.run(
-        [sys.executable, __file__, "--child", mode, source, str(policy), str(db), page_size],
+        [sys.executable, __file__, "--child", mode, source, str(policy), str(db), str(page_size)],
         check=True,
         capture_output=True,
         text=True,
@@ -141,8 +142,8 @@ def main() -> None:
             f"{len(world.members):,} memberships (built in {time.perf_counter() - started:.1f} s)"
         )
         policy = bundle.policy_path
-        env = {"page_size": str(args.page_size)}
-        results = {"csv": _measure_all(str(folder), policy, Path(scratch), "csv", env)}
+        size = args.page_size
+        results = {"csv": _measure_all(str(folder), policy, Path(scratch), "csv", {}, size)}
         context = multiprocessing.get_context("fork")
         for kind, data in served.items():
             receive, send = context.Pipe(duplex=False)
@@ -161,7 +162,7 @@ def main() -> None:
                         "ROSTERTUI_ONEROSTER_CLIENT_SECRET": CLIENT[1],
                     }
                 results[kind] = _measure_all(
-                    source, policy, Path(scratch), kind, {**env, **credentials}, port
+                    source, policy, Path(scratch), kind, credentials, size, port
                 )
             finally:
                 process.terminate()
@@ -170,14 +171,23 @@ def main() -> None:
 
 
 def _measure_all(
-    source: str, policy: Path, scratch: Path, kind: str, env: dict, port: int | None = None
+    source: str,
+    policy: Path,
+    scratch: Path,
+    kind: str,
+    credentials: dict[str, str],
+    page_size: int,
+    port: int | None = None,
 ) -> dict:
+    def timed(mode: str, db: str) -> dict:
+        return measure(mode, source, policy, scratch / db, credentials, page_size)
+
     if port:
-        measure("read", source, policy, scratch / f"{kind}-warm.db", dict(env))
+        timed("read", f"{kind}-warm.db")
     before = server_stats(port) if port else {"requests": 0, "bytes": 0}
-    read = measure("read", source, policy, scratch / f"{kind}-read.db", dict(env))
+    read = timed("read", f"{kind}-read.db")
     after = server_stats(port) if port else {"requests": 0, "bytes": 0}
-    synced = measure("sync", source, policy, scratch / f"{kind}.db", dict(env))
+    synced = timed("sync", f"{kind}.db")
     return {
         "read": read,
         "sync": synced,
