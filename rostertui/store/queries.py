@@ -19,7 +19,7 @@ from rostertui.domain.describe import FIELD_NAMES
 from rostertui.domain.identity import fold_text, normalise_civic_no
 from rostertui.domain.packing import unpack
 from rostertui.domain.verdict import SEVERITY_ORDER
-from rostertui.store.schema import connect, ids_of_run, keyed_hasher
+from rostertui.store.schema import connect, keyed_hasher, rows_of_run
 
 EXPORT_COLUMNS = (
     "run_id", "kind", "key", "name", "email", "school", "group", "status", "change", "code",
@@ -621,8 +621,8 @@ class Queries:
         back, 1.1 M rows took 17 s, in id order 5 s.
         """
         if kind in (None, "membership"):
-            where = ["r.id BETWEEN ? AND ?", "+r.run_id = ?"]
-            params = [*ids_of_run(self.db, run_id), run_id]
+            in_run, params = rows_of_run(self.db, run_id, alias="r")
+            where = [in_run]
         else:
             where, params = ["r.run_id = ?"], [run_id]
         for column, value in (("r.kind", kind), ("r.status", status)):

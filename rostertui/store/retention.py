@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from rostertui.store.schema import ids_of_run
+from rostertui.store.schema import rows_of_run
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +50,7 @@ def prune(db: sqlite_utils.Database, keep: int) -> PruneResult:
 def _prune_run(db: sqlite_utils.Database, run_id: int) -> int:
     """Walks the run in id order: in key order, a million UUID ids meant rewriting rows all
     over the table, 16 s for one night's raw rows."""
-    low, high = ids_of_run(db, run_id)
-    run = "id BETWEEN ? AND ? AND +run_id = ?"
+    run, params = rows_of_run(db, run_id)
     quiet = (
         f"{run} AND change = 'unchanged' "
         "AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.record_id = records.id)"
@@ -60,10 +59,8 @@ def _prune_run(db: sqlite_utils.Database, run_id: int) -> int:
         "INSERT INTO records_fts (records_fts, rowid, key, name, email) "
         f"SELECT 'delete', id, key, name, email FROM records WHERE {quiet} "
         "AND kind != 'membership'",
-        [low, high, run_id],
+        params,
     )
-    cursor = db.execute(f"DELETE FROM records WHERE {quiet}", [low, high, run_id])
-    db.execute(
-        f"UPDATE records SET raw = NULL WHERE {run} AND raw IS NOT NULL", [low, high, run_id]
-    )
+    cursor = db.execute(f"DELETE FROM records WHERE {quiet}", params)
+    db.execute(f"UPDATE records SET raw = NULL WHERE {run} AND raw IS NOT NULL", params)
     return cursor.rowcount

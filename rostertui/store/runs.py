@@ -21,7 +21,7 @@ from rostertui.domain.identity import normalise_civic_no
 from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
 from rostertui.domain.packing import pack, unpack
 from rostertui.domain.verdict import Evaluation, KnownPersons, Verdict
-from rostertui.store.schema import ids_of_run
+from rostertui.store.schema import rows_of_run
 
 _BATCH = 20_000
 
@@ -493,12 +493,13 @@ def _summarise(conn, run_id: int, written: dict[str, range]) -> None:
     )
     for kind, *more in gone:
         records[kind] = [(a or 0) + b for a, b in zip(records[kind], more, strict=True)]
+    in_run, params = rows_of_run(conn, run_id, "findings")
     findings = {
         kind: totals
         for kind, *totals in conn.execute(
             "SELECT kind, sum(severity = 'error'), sum(severity = 'warning') FROM findings "
-            "WHERE id BETWEEN ? AND ? AND +run_id = ? GROUP BY kind",
-            [*ids_of_run(conn, run_id, "findings"), run_id],
+            f"WHERE {in_run} GROUP BY kind",
+            params,
         )
     }
     for kind in RECORD_KINDS:

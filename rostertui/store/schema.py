@@ -136,18 +136,20 @@ def connect(path: Path, *, shared: bool = False) -> sqlite_utils.Database:
     return db
 
 
-def ids_of_run(db, run_id: int, table: str = "records") -> tuple[int, int]:
-    """The first and last id of a run's rows in `records` or `findings` (0, 0 for none).
+def rows_of_run(db, run_id: int, table: str = "records", alias: str = "") -> tuple[str, list]:
+    """A condition that picks a run's rows of `records` or `findings` in table order, and its
+    parameters.
 
     A run's rows get consecutive ids, so `id BETWEEN first AND last AND +run_id = ?` reads a
     whole run in table order (`+` keeps SQLite off the key index). In key order, a million
     UUID ids are a million reads from all over the table.
     """
-    assert table in ("records", "findings")  # ours, never source text
+    assert table in ("records", "findings") and (not alias or alias.isidentifier())  # ours
     low, high = db.execute(
         f"SELECT min(id), max(id) FROM {table} WHERE run_id = ?", [run_id]
     ).fetchone()
-    return low or 0, high or 0
+    column = f"{alias}." if alias else ""
+    return f"{column}id BETWEEN ? AND ? AND +{column}run_id = ?", [low or 0, high or 0, run_id]
 
 
 def defer_checkpoints(db: sqlite_utils.Database) -> None:
