@@ -396,6 +396,35 @@ class HttpClient:
             self.progress(event)
 
 
+class PageCounter:
+    """Progress of one endpoint, reported as each page arrives and when it is done."""
+
+    def __init__(self, client: HttpClient, endpoint: str, total: int | None = None) -> None:
+        self.client, self.endpoint, self.total = client, endpoint, total
+        self.pages = self.records = 0
+
+    def add(self, page: Page) -> Page:
+        self.pages += 1
+        self.records += len(page.items)
+        self.client.report(
+            FetchEvent(self.client.source, self.endpoint, self.pages, self.records, self.total)
+        )
+        return page
+
+    def done(self, total: int | None = None) -> None:
+        """`total` when only the end of the paging tells it (a pageToken source)."""
+        self.client.report(
+            FetchEvent(
+                self.client.source,
+                self.endpoint,
+                self.pages,
+                self.records,
+                self.total if total is None else total,
+                True,
+            )
+        )
+
+
 # -- failure descriptions --------------------------------------------------------------------------
 
 

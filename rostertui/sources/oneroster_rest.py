@@ -43,11 +43,11 @@ from rostertui.sources.files import CsvFile
 from rostertui.sources.http import (
     UNREADABLE,
     Cancelled,
-    FetchEvent,
     HttpClient,
     HttpSettings,
     NoAuth,
     Page,
+    PageCounter,
     Progress,
     empty_endpoint,
     flatten,
@@ -223,7 +223,7 @@ def _collection(client: HttpClient, base: str, endpoint: str) -> tuple[list[Page
     url = base + endpoint
     first = _page(client, url, endpoint, 0, size)
     step, total = len(first.page.items), first.total
-    progress = _Counter(client, endpoint, total)
+    progress = PageCounter(client, endpoint, total)
     progress.add(first.page)
     pages = [first.page]
     if total is not None and step:
@@ -238,37 +238,14 @@ def _collection(client: HttpClient, base: str, endpoint: str) -> tuple[list[Page
             except BaseException:
                 client.cancelled.set()
                 raise
+        _check_offset_honoured(pages[:-1], pages[-1])
     elif step:
         while len(pages[-1].items) >= step:
             page = _page(client, url, endpoint, progress.records, size).page
             _check_offset_honoured(pages, page)
             pages.append(progress.add(page))
-    _check_offset_honoured(pages[:-1], pages[-1])
     progress.done()
     return pages, total
-
-
-class _Counter:
-    """Progress of one collection, reported after each page."""
-
-    def __init__(self, client: HttpClient, endpoint: str, total: int | None) -> None:
-        self.client, self.endpoint, self.total = client, endpoint, total
-        self.pages = self.records = 0
-
-    def add(self, page: Page) -> Page:
-        self.pages += 1
-        self.records += len(page.items)
-        self.client.report(
-            FetchEvent(self.client.source, self.endpoint, self.pages, self.records, self.total)
-        )
-        return page
-
-    def done(self) -> None:
-        self.client.report(
-            FetchEvent(
-                self.client.source, self.endpoint, self.pages, self.records, self.total, True
-            )
-        )
 
 
 def _check_offset_honoured(earlier: list[Page], page: Page) -> None:

@@ -41,10 +41,10 @@ from rostertui.domain.policy import Policy
 from rostertui.sources.credentials import Credentials, Secret
 from rostertui.sources.http import (
     UNREADABLE,
-    FetchEvent,
     HttpClient,
     HttpSettings,
     Page,
+    PageCounter,
     Progress,
     empty_endpoint,
     flatten,
@@ -205,7 +205,7 @@ class _Reader:
         url = self.base + endpoint
         params: dict[str, Any] = {"limit": size, **filters}
         pages: list[Page] = []
-        records = 0
+        counter = PageCounter(self.client, endpoint)
         tokens: set[str] = set()
         while True:
             body, response = self.client.get_json(url, params, endpoint)
@@ -215,9 +215,7 @@ class _Reader:
                 raise SourceError(
                     UNREADABLE, f"{page_url}: not an SS 12000 answer (no 'data' list)"
                 )
-            pages.append(Page(page_url, data))
-            records += len(data)
-            self.client.report(FetchEvent(self.client.source, endpoint, len(pages), records))
+            pages.append(counter.add(Page(page_url, data)))
             token = body.get("pageToken")
             if not token:
                 break
@@ -228,9 +226,7 @@ class _Reader:
                 )
             tokens.add(token)
             params = {"limit": size, "pageToken": token}
-        self.client.report(
-            FetchEvent(self.client.source, endpoint, len(pages), records, records, done=True)
-        )
+        counter.done(total=counter.records)
         return pages
 
 
