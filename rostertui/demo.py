@@ -346,6 +346,11 @@ class _Plan:
     def first_class(self, school: int, level: int) -> _Class:
         return next(c for c in self.classes if c.school == school and c.level == level)
 
+    @property
+    def nine_b(self) -> _Class:
+        """Centralskolan's 9B, whose "Till LMS" tick the story takes away."""
+        return next(c for c in self.classes if c.school == 0 and c.title == "9B")
+
     def class_of(self, pupil: int) -> _Class:
         return next(c for c in self.classes if c.first_pupil <= pupil < c.first_pupil + c.size)
 
@@ -1043,7 +1048,7 @@ class _Demo:
         plan, year = self.plan, self.year
         rng = random.Random(f"rostertui-demo-month:{seed}:{people}")
         busy = set(plan.person_faults) | set(plan.extra_enrolments)
-        nine_b = next(c for c in plan.classes if c.school == 0 and c.title == "9B")
+        nine_b = plan.nine_b
         busy.update(range(nine_b.first_pupil, nine_b.first_pupil + nine_b.size))
         busy.add(plan.first_class(6, 3).first_pupil)  # the guardians' child
         first_teacher = plan.pupils + EXTRA_PUPILS + 1
@@ -1189,12 +1194,12 @@ class _Demo:
         planted record triggers its own code and nothing else by accident.
         """
         plan = self.plan
-        nine_b = next(c for c in plan.classes if c.school == 0 and c.title == "9B")
-        self.planted["GROUP_NOT_EXPORTED"].append(plan.homeroom_id(nine_b))
+        nine_b = plan.nine_b
+        self.nine_b_id = plan.homeroom_id(nine_b)
+        self.planted["GROUP_NOT_EXPORTED"].append(self.nine_b_id)
         anna = nine_b.first_pupil + self.rng.randrange(nine_b.size)
         plan.person_faults[anna] = "anna"
         reserved = set(range(nine_b.first_pupil, nine_b.first_pupil + nine_b.size))
-        self.nine_b_id = plan.homeroom_id(nine_b)
         self.nine_b_ids = [_user_id(p + 1) for p in [anna, *sorted(reserved - {anna})]]
         self.planted["STUDENT_NO_CLASS"] += self.nine_b_ids
         self.plant_groups(reserved)
