@@ -206,7 +206,7 @@ def test_reference_defects_are_file_findings_and_the_night_goes_on(tmp_path, mon
     with ss12000_server(monkeypatch, data=data) as server:
         result = run(db, ss_url(server), policy_file(tmp_path))
     assert result.state == "good", result
-    findings = {(code, message) for _, code, message in outcome(db, result.run_id).run_findings}
+    findings = outcome(db, result.run_id).run_messages
     assert (
         "SOURCE_REFERENCE_UNKNOWN",
         "activity '9A' names duty 'duty-gone', which is not in /duties",

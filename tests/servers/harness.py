@@ -132,6 +132,11 @@ class Outcome:
     def codes(self, kind: str, key: str) -> frozenset[str]:
         return self.records[(kind, key)][1]
 
+    @property
+    def run_messages(self) -> set[tuple[str, str]]:
+        """(code, message) of each run- or file-level finding."""
+        return {(code, message) for _, code, message in self.run_findings}
+
 
 def outcome(db: Path, run_id: int) -> Outcome:
     with Queries.open(db) as q:
