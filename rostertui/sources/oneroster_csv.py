@@ -403,36 +403,26 @@ class _BundleReader:
             for row, _ in self._unrecorded(sessions)
         }
         course_ids = {row["sourcedId"] for row, _ in self._unrecorded(courses)}
-        flag_column = self.policy.group_export_flag
         groups: list[Group] = []
         for row, deleted in self._rows_with_status(table):
-            class_type = _enum(row, "classType", set(_CLASS_TYPES))
-            start, end, school_year = term_dates(row, terms, "academicSessions.csv")
-            course = row["courseSourcedId"]
-            if course and course not in course_ids:
-                where = "courses.csv is absent" if courses is None else "it is not in courses.csv"
-                row.issues.append(
-                    SourceIssue(
-                        "SOURCE_REFERENCE_UNKNOWN",
-                        f"courseSourcedId {course!r} cannot be resolved ({where})",
-                        "courseSourcedId",
+
+            def course_known(row: _Row = row) -> None:
+                course = row["courseSourcedId"]
+                if course and course not in course_ids:
+                    where = (
+                        "courses.csv is absent" if courses is None else "it is not in courses.csv"
                     )
-                )
-            groups.append(
-                Group(
-                    id=row["sourcedId"],
-                    name=row["title"],
-                    type=_CLASS_TYPES.get(class_type, class_type),
-                    school_id=row["schoolSourcedId"],
-                    start=start,
-                    end=end,
-                    school_year=school_year,
-                    export_flag=row[flag_column] if flag_column else None,
-                    deleted=deleted,
-                    raw=row.raw(),
-                    issues=tuple(row.issues),
-                )
-            )
+                    row.issues.append(
+                        SourceIssue(
+                            "SOURCE_REFERENCE_UNKNOWN",
+                            f"courseSourcedId {course!r} cannot be resolved ({where})",
+                            "courseSourcedId",
+                        )
+                    )
+
+            group = group_of(row, deleted, terms, "academicSessions.csv", self.policy, course_known)
+            group.raw = row.raw()
+            groups.append(group)
         return groups
 
     def _enrollments(self, table: CsvFile | None) -> list[Membership]:
@@ -582,6 +572,35 @@ def person_of(
         civic_no=row[civic_column] if civic_column else "",
         protected_marking=row[protected_column] if protected_column else "",
         inactive_reason=inactive,
+        issues=tuple(row.issues),
+    )
+
+
+def group_of(
+    row: _Row,
+    deleted: bool,
+    terms: dict[str, tuple[date | None, date | None, str]],
+    sessions: str,
+    policy: Policy,
+    check: Callable[[], None] = lambda: None,
+) -> Group:
+    """A class row as a Group (its raw row for the caller to set). `sessions` names where the
+    terms come from; `check` adds the format's own reference checks before the issues are
+    taken."""
+    class_type = _enum(row, "classType", set(_CLASS_TYPES))
+    start, end, school_year = term_dates(row, terms, sessions)
+    check()
+    flag_column = policy.group_export_flag
+    return Group(
+        id=row["sourcedId"],
+        name=row["title"],
+        type=_CLASS_TYPES.get(class_type, class_type),
+        school_id=row["schoolSourcedId"],
+        start=start,
+        end=end,
+        school_year=school_year,
+        export_flag=row[flag_column] if flag_column else None,
+        deleted=deleted,
         issues=tuple(row.issues),
     )
 

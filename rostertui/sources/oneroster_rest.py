@@ -60,15 +60,13 @@ from rostertui.sources.http import (
     source_url,
 )
 from rostertui.sources.oneroster_csv import (
-    _CLASS_TYPES,
-    _enum,
     _membership,
     _membership_role,
     _Row,
     _status,
+    group_of,
     org_of,
     person_of,
-    term_dates,
 )
 
 PREFIX = "oneroster"
@@ -539,27 +537,10 @@ class _Builder:
     def _classes(
         self, records: list[_Record], terms: dict[str, tuple[date | None, date | None, str]]
     ) -> list[Group]:
-        flag_column = self.policy.group_export_flag
-        groups: list[Group] = []
-        for record in records:
-            row = record.row
-            deleted = _status(row, MODE)
-            class_type = _enum(row, "classType", set(_CLASS_TYPES))
-            start, end, school_year = term_dates(row, terms, "/academicSessions")
-            groups.append(
-                Group(
-                    id=row["sourcedId"],
-                    name=row["title"],
-                    type=_CLASS_TYPES.get(class_type, class_type),
-                    school_id=row["schoolSourcedId"],
-                    start=start,
-                    end=end,
-                    school_year=school_year,
-                    export_flag=row[flag_column] if flag_column else None,
-                    deleted=deleted,
-                    issues=tuple(row.issues),
-                )
-            )
+        groups = [
+            group_of(record.row, _status(record.row, MODE), terms, "/academicSessions", self.policy)
+            for record in records
+        ]
         for group, raw in zip(groups, self._raws("/classes", records), strict=True):
             group.raw = raw
         return groups
