@@ -286,13 +286,28 @@ _RULE_LIST: tuple[Rule, ...] = (
         "person",
         "error",
         "registry",
-        "Role not allowed",
-        "role not in the policy's allowed roles",
-        "The person's role (for example guardian, or a value the import does not recognise) "
-        "is not one the policy imports (allowed_roles), so the person is skipped.",
-        "If the role is wrong, correct it on the person in the registry (in a sheet: the Role "
-        "column must say student or teacher). If the platform should have this role, add it "
-        "to allowed_roles in the policy.",
+        "Role not recognised",
+        "a role value the model does not know (not student, teacher, staff, admin or a "
+        "guardian role)",
+        "The person's role is a value the import does not recognise (the message shows it), "
+        "or no role at all, so nobody can tell whether the person should be in the platform: "
+        "the person is skipped.",
+        "Correct the role on the person in the registry (in a sheet: the Role column must say "
+        "student or teacher; in OneRoster one of the spec's role words).",
+    ),
+    _rule(
+        "PERSON_ROLE_NOT_IMPORTED",
+        "person",
+        "exclude",
+        "policy",
+        "Role not imported",
+        "a known role the policy's allowed_roles leaves out (guardian, parent, relative; "
+        "SS 12000 responsibles)",
+        "The person has a role the import knows but the policy does not bring into the "
+        "platform (for example a guardian: in SS 12000 a person who is only another person's "
+        "responsible). Left out on purpose: nothing is wrong in the registry.",
+        "Nothing to fix. If the platform should have people with this role, add the role to "
+        "allowed_roles in the policy.",
     ),
     _rule(
         "PERSON_PROTECTED_IDENTITY",

@@ -126,6 +126,9 @@ class Person:
     civic_no: str = ""
     protected_marking: str = ""
     inactive_reason: str = ""  # empty = active; else why the source says inactive
+    login_ids: tuple[str, ...] = ()
+    """What the platform logs the person in with (SS 12000 eduPersonPrincipalNames, OneRoster
+    username / userIds / identifier): what a ticket often quotes instead of a name."""
     raw: RawRow | None = None
     issues: tuple[SourceIssue, ...] = ()
 

@@ -8,6 +8,7 @@ never a crash. Only a bundle that is not a roster at all fails the run.
 from __future__ import annotations
 
 import difflib
+import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -572,8 +573,30 @@ def person_of(
         civic_no=row[civic_column] if civic_column else "",
         protected_marking=row[protected_column] if protected_column else "",
         inactive_reason=inactive,
+        login_ids=login_ids_of(row),
         issues=tuple(row.issues),
     )
+
+
+def login_ids_of(row: _Row) -> tuple[str, ...]:
+    """`username`, each `userIds` entry and `identifier`, once each, in that order.
+
+    `userIds` is `{type:id},{type:id}` in CSV and a list of `{"type", "identifier"}` objects
+    over REST (kept as its JSON text); the type is a label, the id is what a login uses."""
+    ids = [row["username"]]
+    user_ids = row["userIds"]
+    if user_ids.startswith("["):
+        try:
+            entries = json.loads(user_ids)
+        except ValueError:
+            entries = []
+        ids += [str(e.get("identifier", "")) for e in entries if isinstance(e, dict)]
+    else:
+        for part in user_ids.split(","):
+            label, colon, value = part.strip("{} ").partition(":")
+            ids.append(value if colon else label)
+    ids.append(row["identifier"])
+    return tuple(dict.fromkeys(i.strip() for i in ids if i.strip()))
 
 
 def group_of(
