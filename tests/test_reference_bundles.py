@@ -66,7 +66,7 @@ def test_the_only_org_is_a_department_with_a_missing_parent(full_set):
         ("orgs.csv", "orgs.csv:2")
     ]
     no_school = found(full_set, "PERSON_NO_SCHOOL", "is a department, not a school")
-    assert len(no_school) == 6
+    assert len(no_school) == 5  # the sixth user is a parent: left out for the role, not placed
     assert ("usr-222-567891", "users.csv:7") in no_school
     assert len(found(full_set, "GROUP_UNKNOWN_SCHOOL", "is a department, not a school")) == 2
 
@@ -80,10 +80,12 @@ def test_references_to_courses_marked_absent(full_set):
 
 def test_full_set_statuses(full_set):
     persons = {r["key"]: r["status"] for r in full_set if r["kind"] == "person"}
+    assert persons.pop("usr-222-1234561") == "excluded"  # the parent, left out on purpose
     assert set(persons.values()) == {"skipped"}
-    assert found(full_set, "PERSON_UNKNOWN_ROLE", "role 'parent'") == [
+    assert found(full_set, "PERSON_ROLE_NOT_IMPORTED", "role 'parent'") == [
         ("usr-222-1234561", "users.csv:4")
     ]
+    assert not found(full_set, "PERSON_UNKNOWN_ROLE", "")
     groups = {r["key"]: r["status"] for r in full_set if r["kind"] == "group"}
     assert groups == {"cls-222-123456": "excluded", "cls-222-123478": "excluded"}
 

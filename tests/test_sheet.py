@@ -256,7 +256,7 @@ def test_binogi_judged_by_the_real_evaluator(binogi: Roster) -> None:
         "ivar.akesson@sjostad.se": ("imported", set()),
     }
     rektor = by_key["person", "fredrik.holm@sjostad.se"].findings[0]
-    assert rektor.message == "role 'rektor' is not one of student, teacher"
+    assert rektor.message == "role 'rektor' is not a known role (student, teacher)"
     duplicate = by_key["person", "binogi-2002"].findings[0]
     assert "bo.ek@sjostad.se" in duplicate.message and ":3" in duplicate.message
     groups = {v.key: (v.status, codes(v)) for v in evaluation.groups}

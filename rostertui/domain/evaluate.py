@@ -31,9 +31,10 @@ from rostertui.domain.verdict import (
 )
 
 _SOURCE_SEVERITY = {"SOURCE_ROW_MALFORMED": "error"}  # other row-level source codes only warn
-MEMBERSHIP_ROLES = frozenset(
-    {"student", "teacher", "staff", "admin", "guardian", "parent", "relative"}
-)
+KNOWN_ROLES = frozenset({"student", "teacher", "staff", "admin", "guardian", "parent", "relative"})
+"""Every role the model knows: a person's role outside the policy's allowed_roles is left out on
+purpose (PERSON_ROLE_NOT_IMPORTED); only a value outside this set is a registry fault."""
+MEMBERSHIP_ROLES = KNOWN_ROLES
 Hasher = Callable[[str], str]
 
 
@@ -74,6 +75,7 @@ class _Evaluator:
         self.email_domains = {domain.lower() for domain in policy.email_domains}
         carried = roster.capabilities.roles  # the roles the format can say at all
         self.allowed_roles = [r for r in policy.allowed_roles if carried is None or r in carried]
+        self.known_roles = KNOWN_ROLES if carried is None else KNOWN_ROLES & carried
 
     def run(self) -> Evaluation:
         roster = self.roster
@@ -289,7 +291,7 @@ class _Evaluator:
                 continue
             if not members[group_id] and self.roster.capabilities.memberships:
                 verdict.add(Finding("GROUP_NO_MEMBERS", "warning", "no active members"))
-            elif not teachers[group_id] and self.roster.capabilities.teacher_links:
+            if not teachers[group_id] and self.roster.capabilities.teacher_links:
                 verdict.add(Finding("GROUP_NO_TEACHER", "warning", "no active teacher"))
 
     # -- persons ----------------------------------------------------------------------------
@@ -297,7 +299,6 @@ class _Evaluator:
     def _persons(self) -> list[Verdict]:
         self.source_person_ids = {p.id for p in self.roster.persons}
         verdicts: list[Verdict] = []
-        emails: dict[str, Person] = {}
         for verdict in self._keyed("person", self.roster.persons, self.persons):
             person: Person = verdict.record  # type: ignore[assignment]
             if self.policy.exclude_protected_identity and is_protected_marking(
@@ -306,10 +307,35 @@ class _Evaluator:
                 verdicts.append(self._protected(verdict, person))
                 continue
             if verdict.key == person.id:
-                self._person(verdict, person, emails)
+                self._person(verdict, person)
             verdict.decide()
             verdicts.append(verdict)
+        self._duplicate_emails(verdicts)
         return verdicts
+
+    @staticmethod
+    def _duplicate_emails(verdicts: list[Verdict]) -> None:
+        """PERSON_DUPLICATE_EMAIL among the persons every other rule imports: a guardian, a
+        protected or inactive person who holds the address first is never imported, so never
+        takes it from a pupil. Settled after every person, as it depends on the others."""
+        holders: dict[str, Person] = {}
+        for verdict in verdicts:
+            person: Person | None = verdict.record  # type: ignore[assignment]
+            if verdict.status != "imported" or person is None or not person.email:
+                continue
+            first = holders.setdefault(person.email.lower(), person)
+            if first is not person:
+                where = first.raw.ref if first.raw else ""
+                verdict.add(
+                    Finding(
+                        "PERSON_DUPLICATE_EMAIL",
+                        "error",
+                        f"e-mail {person.email!r} is also {first.name or first.id}'s "
+                        f"({first.id}, {where})",
+                        "email",
+                    )
+                )
+                verdict.decide()
 
     def _protected(self, verdict: Verdict, person: Person) -> Verdict:
         """Keep nothing but a keyed hash and the finding: the record itself is withheld."""
@@ -326,9 +352,11 @@ class _Evaluator:
         hidden.decide()
         return hidden
 
-    def _person(self, verdict: Verdict, person: Person, emails: dict[str, Person]) -> None:
+    def _person(self, verdict: Verdict, person: Person) -> None:
         if person.inactive_reason:
             verdict.add(Finding("PERSON_INACTIVE", "exclude", person.inactive_reason))
+        if not self._role(verdict, person):
+            return  # a guardian is not judged as a pupil: nothing else about them matters
         if not person.given_name:
             verdict.add(
                 Finding("PERSON_MISSING_GIVEN_NAME", "error", "given name is empty", "given_name")
@@ -339,18 +367,7 @@ class _Evaluator:
                     "PERSON_MISSING_FAMILY_NAME", "error", "family name is empty", "family_name"
                 )
             )
-        self._email(verdict, person, emails)
-        allowed = self.allowed_roles
-        if person.role not in allowed:
-            shown = repr(person.role) if person.role else "empty"
-            verdict.add(
-                Finding(
-                    "PERSON_UNKNOWN_ROLE",
-                    "error",
-                    f"role {shown} is not one of {', '.join(allowed)}",
-                    "role",
-                )
-            )
+        self._email(verdict, person)
         if person.civic_no:
             problem = civic_no_problem(person.civic_no, self.as_of)
             if problem:
@@ -360,6 +377,33 @@ class _Evaluator:
         self._schools_of(verdict, person)
         if not any(f.severity in ("exclude", "pending") for f in verdict.findings):
             self._groups_of(verdict, person)
+
+    def _role(self, verdict: Verdict, person: Person) -> bool:
+        """Whether the role is one the policy imports. A known role it leaves out (a guardian)
+        is an exclusion, not a fault; a value nobody knows is the registry's to correct."""
+        if person.role in self.allowed_roles:
+            return True
+        if person.role in self.known_roles:
+            verdict.add(
+                Finding(
+                    "PERSON_ROLE_NOT_IMPORTED",
+                    "exclude",
+                    f"role {person.role!r} is not imported (allowed_roles: "
+                    f"{', '.join(self.allowed_roles)})",
+                    "role",
+                )
+            )
+            return False
+        shown = repr(person.role) if person.role else "empty"
+        verdict.add(
+            Finding(
+                "PERSON_UNKNOWN_ROLE",
+                "error",
+                f"role {shown} is not a known role ({', '.join(sorted(self.known_roles))})",
+                "role",
+            )
+        )
+        return True
 
     def _id_changed(self, verdict: Verdict, person: Person) -> None:
         """Same e-mail (or, with use_civic_no, personnummer) as last night's person under
@@ -390,7 +434,7 @@ class _Evaluator:
                 )
                 return
 
-    def _email(self, verdict: Verdict, person: Person, emails: dict[str, Person]) -> None:
+    def _email(self, verdict: Verdict, person: Person) -> None:
         address = person.email
         if not address:
             severity = "error" if self.policy.require_email else "warning"
@@ -410,17 +454,6 @@ class _Evaluator:
                     "PERSON_EMAIL_DOMAIN",
                     "error",
                     f"e-mail domain {email_domain(address)!r} is not one of {allowed}",
-                    "email",
-                )
-            )
-        first = emails.setdefault(address.lower(), person)
-        if first is not person:
-            where = first.raw.ref if first.raw else ""
-            verdict.add(
-                Finding(
-                    "PERSON_DUPLICATE_EMAIL",
-                    "error",
-                    f"e-mail {address!r} is also {first.name or first.id}'s ({first.id}, {where})",
                     "email",
                 )
             )
