@@ -22,6 +22,7 @@ ADDED_CODES = (
     "MEMBERSHIP_INACTIVE",
     "SOURCE_FILE_EMPTY",
     "POLICY_INVALID",
+    "SCHOOL_OTHER_ORGANISATION",
 )
 ENTITIES = {"run", "file", "any", "school", "person", "group", "membership"}
 OWNERS = {"registry", "policy", "platform", "—"}

@@ -46,7 +46,7 @@ def test_version_1_1_and_1_2_read_the_same_roster(tmp_path, monkeypatch):
         seen[version] = outcome(tmp_path / f"{version}.db", result.run_id)
     readable = [{k for k in seen[v].records if "protected:" not in k[1]} for v in ("1.1", "1.2")]
     assert readable[0] == readable[1]
-    assert len(readable[0]) == 31
+    assert len(readable[0]) == 32  # the district is a record too
     assert seen["1.1"].status("person", "t1") == "imported"
 
 
@@ -76,7 +76,7 @@ def test_pages_are_fetched_in_parallel_when_the_total_is_known(tmp_path, monkeyp
     assert result.state == "good", result
     users = sorted(t for t in server.targets if "/users" in t)
     assert users == [f"{OR12}/users?limit=4&offset={o}" for o in (0, 12, 4, 8)]
-    assert len(outcome(db, result.run_id).records) == 32  # p4's membership is withheld
+    assert len(outcome(db, result.run_id).records) == 33  # with the district, less p4's membership
 
 
 def test_without_a_total_pages_are_read_until_a_short_one(tmp_path, monkeypatch):
@@ -87,7 +87,7 @@ def test_without_a_total_pages_are_read_until_a_short_one(tmp_path, monkeypatch)
         result = run(db, or_url(server), policy_file(tmp_path))
     assert result.state == "good", result
     assert server.requests_to("/users?") == 5  # 3+3+3+3+1 users
-    assert len(outcome(db, result.run_id).records) == 32  # p4's membership is withheld
+    assert len(outcome(db, result.run_id).records) == 33  # with the district, less p4's membership
 
 
 def test_one_token_serves_the_night_and_a_refused_one_is_renewed_once(tmp_path, monkeypatch):

@@ -60,6 +60,7 @@ _SEVERITY_OF_STATUS = {
     "imported": "warning",
 }
 ALL_RECORDS = {
+    ("school", "dist1"),  # not a school, but a record: the district Centralskolan belongs to
     ("school", "sch1"),
     ("person", "t1"),
     ("person", "p1"),
@@ -645,9 +646,6 @@ PERSON_FAULTS = [
                  "PERSON_INVALID_CIVIC_NO", "imported", "warning", id="civic-no-date"),
     pytest.param(edit("users", "p1", **{"metadata.civicNo": "20110504-2381"}), CIVIC,
                  "PERSON_INVALID_CIVIC_NO", "imported", "warning", id="civic-no-luhn"),
-    pytest.param(steps(add_org("dep1", "Elevhälsan", "department"),
-                       edit("users", "p1", orgSourcedIds="dep1")), {},
-                 "PERSON_NO_SCHOOL", "skipped", "error", id="department"),
     pytest.param(edit("users", "p1", orgSourcedIds="sch9"), {},
                  "PERSON_NO_SCHOOL", "skipped", "error", id="unknown-org"),
     pytest.param(edit("users", "p1", orgSourcedIds=""), {},
@@ -1297,7 +1295,34 @@ def test_unresolvable_reference_is_a_warning(night, fault, kind, key, says):
     n = night(planted(fault))
     finding = n.expect(kind, key, "SOURCE_REFERENCE_UNKNOWN", status="imported")
     assert says in finding.message
-    assert n.not_imported() == set()
+    # with its only school moved under dist9, the district is an organisation nothing is in
+    assert n.not_imported() == ({("school", "dist1")} if key == "sch1" else set())
+
+
+@plants("SCHOOL_OTHER_ORGANISATION")
+def test_an_organisation_that_is_not_a_school_is_a_record_and_says_what_it_is(night):
+    n = night(
+        planted(
+            steps(
+                add_org("dep1", "Elevhälsan", "department"),
+                edit("users", "p1", orgSourcedIds="dep1"),
+            )
+        )
+    )
+    finding = n.expect("school", "dep1", "SCHOOL_OTHER_ORGANISATION", status="excluded")
+    assert finding.message == (
+        "'Elevhälsan' is a department, not a school, and no school unit belongs to it"
+    )
+    placed = n.expect("person", "p1", "PERSON_NO_SCHOOL", status="skipped")
+    assert "'dep1' is a department, not a school" in placed.message
+    assert n.status("school", "dist1") == "imported"  # Centralskolan's district: no finding
+    assert n.codes("school", "dist1") == []
+    assert n.not_imported() == {
+        ("school", "dep1"),
+        ("person", "p1"),
+        ("membership", "e3"),
+        ("membership", "e4"),
+    }
 
 
 # --- policy ------------------------------------------------------------------------------------

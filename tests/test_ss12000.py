@@ -207,11 +207,20 @@ def test_reference_defects_are_file_findings_and_the_night_goes_on(tmp_path, mon
     with ss12000_server(monkeypatch, data=data) as server:
         result = run(db, ss_url(server), policy_file(tmp_path))
     assert result.state == "good", result
-    findings = outcome(db, result.run_id).run_messages
-    assert (
-        "SOURCE_REFERENCE_UNKNOWN",
-        "activity '9A' names duty 'duty-gone', which is not in /duties",
-    ) in findings
+    seen = outcome(db, result.run_id)
+    findings = seen.run_messages
+    # a teacher entry whose duty is unknown is a membership of its own, where 9A's teachers are
+    [unknown] = [key for kind, key in seen.records if key.startswith("duty:duty-gone/")]
+    assert seen.status("membership", unknown) == "skipped"
+    with Queries.open(db) as q:
+        detail = q.record(result.run_id, "membership", unknown)
+    assert detail is not None
+    assert [(f.code, f.message) for f in detail.findings] == [
+        (
+            "MEMBERSHIP_UNKNOWN_PERSON",
+            "duty 'duty-gone' named by activity '9A' is not in the source",
+        )
+    ]
     assert (
         "SOURCE_ROW_MALFORMED",
         "/groups: record 5 of the page has no id and cannot be read",

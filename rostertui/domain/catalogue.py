@@ -791,6 +791,23 @@ _RULE_LIST: tuple[Rule, ...] = (
         "Correct the policy file as the message says (it names the key and the value), then run "
         "the sync again.",
     ),
+    _rule(
+        "SCHOOL_OTHER_ORGANISATION",
+        "school",
+        "exclude",
+        "registry",
+        "Organisation that is not a school",
+        "an organisation that is neither a school unit nor above one (a district, Huvudman, "
+        "Skola, department … that no school unit belongs to)",
+        "The source sent an organisation that is not a school (its type is in the message) and "
+        "no school unit belongs to it, so nothing is imported for it. People or groups that "
+        "point at it are reported on their own rows (\"is a department, not a school\"). "
+        "Organisations above school units (the municipality, a Skola) are kept without this "
+        "finding: they are the roster's own structure.",
+        "Usually nothing to do. If people are placed at this organisation, the registry admin "
+        "must place them at a school unit instead, or register the organisation as a school "
+        "unit (OneRoster type school, SS 12000 organisationType Skolenhet).",
+    ),
 )
 
 RULES: dict[str, Rule] = {entry.code: entry for entry in _RULE_LIST}

@@ -16,7 +16,7 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "school": ("id", "name", "code", "parent", "start", "end"),
     "person": (
         *("id", "given_name", "family_name", "email", "role", "school", "start", "end"),
-        *("civic_no", "active"),
+        *("civic_no", "active", "login_ids"),
     ),
     "group": ("id", "name", "type", "school", "start", "end", "school_year", "export_flag"),
     "membership": ("id", "person", "group", "role", "start", "end"),
@@ -94,6 +94,7 @@ def field_values(verdict: Verdict) -> tuple[str, ...]:
             ", ".join(_iso(p.end) for p in record.placements if p.end),
             mask_civic_no(record.civic_no) if record.civic_no else "",
             "no: " + record.inactive_reason if record.inactive_reason else "yes",
+            ", ".join(record.login_ids),
         )
     if isinstance(record, Group):
         return (

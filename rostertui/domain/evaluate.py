@@ -79,7 +79,12 @@ class _Evaluator:
 
     def run(self) -> Evaluation:
         roster = self.roster
-        schools = [self._school(v) for v in self._keyed("school", roster.schools, self.schools)]
+        organisations = self._keyed("school", roster.schools, self.schools)
+        self.other_orgs = {k: v for k, v in self.schools.items() if v.record.type != "school"}  # type: ignore[union-attr]
+        for org_id in self.other_orgs:  # only a school unit can hold people and groups
+            del self.schools[org_id]
+        self.owners = self._owners()
+        schools = [self._school(v) for v in organisations]
         groups = [self._group(v) for v in self._keyed("group", roster.groups, self.groups)]
         for membership in roster.memberships:
             self.memberships_of[membership.person_id].append(membership)
@@ -186,8 +191,38 @@ class _Evaluator:
 
     # -- schools and groups -----------------------------------------------------------------
 
+    def _owners(self) -> set[str]:
+        """The organisations above some school unit (its district, Huvudman or Skola): the
+        ones the roster uses though they are not schools."""
+        parents = {k: v.record.parent for k, v in self.other_orgs.items()}  # type: ignore[union-attr]
+        owners: set[str] = set()
+        for school in self.schools.values():
+            parent = school.record.parent  # type: ignore[union-attr]
+            while parent in parents and parent not in owners:
+                owners.add(parent)
+                parent = parents[parent]
+        return owners
+
+    def _organisation(self, verdict: Verdict, org: School) -> Verdict:
+        """An organisation that is not a school is a record too: one above school units is
+        the roster's own structure; one nothing belongs to is left out, and says so."""
+        if verdict.key == org.id and org.id not in self.owners:
+            verdict.add(
+                Finding(
+                    "SCHOOL_OTHER_ORGANISATION",
+                    "exclude",
+                    f"{org.name or org.id!r} is a {org.type}, not a school, and no school "
+                    "unit belongs to it",
+                    "type",
+                )
+            )
+        verdict.decide()
+        return verdict
+
     def _school(self, verdict: Verdict) -> Verdict:
         school: School = verdict.record  # type: ignore[assignment]
+        if school.type != "school":
+            return self._organisation(verdict, school)
         if not self.policy.school_in_scope(school.id, school.name):
             verdict.add(
                 Finding(
@@ -278,9 +313,9 @@ class _Evaluator:
     def _unknown_org(self, org_id: str, what: str) -> str:
         if not org_id:
             return f"{what} is not given"
-        org_type = self.roster.other_orgs.get(org_id)
-        if org_type:
-            return f"{what} {org_id!r} is a {org_type}, not a school"
+        org = self.other_orgs.get(org_id)
+        if org is not None:
+            return f"{what} {org_id!r} is a {org.record.type}, not a school"  # type: ignore[union-attr]
         return f"{what} {org_id!r} is not in the source"
 
     def _group_warnings(self) -> None:
@@ -623,12 +658,10 @@ class _Evaluator:
             ):
                 return verdict
         if person is None:
+            named = membership.person_ref or f"person {membership.person_id!r}"
             verdict.add(
                 Finding(
-                    "MEMBERSHIP_UNKNOWN_PERSON",
-                    "error",
-                    f"person {membership.person_id!r} is not in the source",
-                    "person",
+                    "MEMBERSHIP_UNKNOWN_PERSON", "error", f"{named} is not in the source", "person"
                 )
             )
         if group is None:

@@ -103,6 +103,10 @@ class Placement:
 
 @dataclass(slots=True)
 class School:
+    """An organisation. `type` is "school" for a school unit; any other organisation the
+    source sends (a district, a Huvudman, a Skola …) keeps its own type word and is a record
+    too, so nothing the source sent disappears."""
+
     id: str
     name: str
     type: str = "school"
@@ -161,6 +165,9 @@ class Membership:
     start: date | None = None
     end: date | None = None
     deleted: bool = False
+    person_ref: str = ""
+    """How the source named the person when not by a person id (an SS 12000 activity names a
+    teacher's duty): what a "not in the source" message must quote."""
     raw: RawRow | None = None
     issues: tuple[SourceIssue, ...] = ()
 
@@ -190,7 +197,6 @@ class Roster:
     file_findings: list[FileFinding] = field(default_factory=list)
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     capabilities: Capabilities = field(default_factory=Capabilities)
-    other_orgs: dict[str, str] = field(default_factory=dict)  # org id -> type, for non-schools
     as_of_hint: date | None = None  # a sheet's file-name date
     delta_kinds: frozenset[Kind] = frozenset()  # kinds whose file was a delta
 

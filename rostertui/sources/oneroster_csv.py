@@ -198,7 +198,7 @@ class _BundleReader:
         courses = self._load("courses.csv", required=False)
         self._load("demographics.csv", required=False)  # header checked; rostertui needs no rows
         self._check_policy_columns(users, classes)
-        roster.schools, roster.other_orgs = self._orgs(orgs)
+        roster.schools = self._orgs(orgs)
         roster.persons = self._users(users, roles)
         for table in (orgs, users):
             if (
@@ -352,19 +352,15 @@ class _BundleReader:
 
     # -- records ----------------------------------------------------------------------------
 
-    def _orgs(self, table: CsvFile | None) -> tuple[list[School], dict[str, str]]:
+    def _orgs(self, table: CsvFile | None) -> list[School]:
         rows = list(self._rows_with_status(table))
         org_ids = {row["sourcedId"] for row, _ in rows}
-        schools: list[School] = []
-        others: dict[str, str] = {}
+        orgs: list[School] = []
         for row, deleted in rows:
             org = org_of(row, deleted, org_ids, self.findings, "parentSourcedId", "orgs.csv")
-            if isinstance(org, School):
-                org.raw = row.raw()
-                schools.append(org)
-            else:
-                others[row["sourcedId"]] = org
-        return schools, others
+            org.raw = row.raw()
+            orgs.append(org)
+        return orgs
 
     def _users(self, users: CsvFile | None, roles: CsvFile | None) -> list[Person]:
         role_rows = self._roles(roles)
@@ -513,8 +509,8 @@ def org_of(
     findings: list[FileFinding],
     parent_field: str,
     where: str,
-) -> School | str:
-    """A school (its raw row for the caller to set), or the type of an org that is not one.
+) -> School:
+    """An org (its raw row for the caller to set): a school, or another type of org.
     A parent not among `org_ids` is the school's own defect, or a file finding for another
     org; `parent_field` and `where` name the field and the file or endpoint as the source
     calls them."""
@@ -530,12 +526,10 @@ def org_of(
             findings.append(
                 FileFinding("SOURCE_REFERENCE_UNKNOWN", "file", where, message, row.ref)
             )
-    if org_type != "school":
-        return org_type or "unknown type"
     return School(
         id=row["sourcedId"],
         name=row["name"],
-        type="school",
+        type=org_type or "organisation of no type",
         parent=parent,
         code=row["identifier"],
         deleted=deleted,

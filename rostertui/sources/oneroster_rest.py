@@ -364,7 +364,7 @@ class _Builder:
         roster = Roster(source=self.spec, format=f"oneroster-rest {self.version}")
         orgs = self._records("/orgs")
         self._not_empty("/orgs", orgs)
-        roster.schools, roster.other_orgs = self._orgs(orgs)
+        roster.schools = self._orgs(orgs)
         users = self._records("/users", keep_items=True)
         self._not_empty("/users", users)
         self._check_policy_fields("/users", users)
@@ -456,22 +456,15 @@ class _Builder:
 
     # -- records --------------------------------------------------------------------------
 
-    def _orgs(self, records: list[_Record]) -> tuple[list[School], dict[str, str]]:
+    def _orgs(self, records: list[_Record]) -> list[School]:
         org_ids = {r.row["sourcedId"] for r in records}
-        schools: list[School] = []
-        kept: list[_Record] = []
-        others: dict[str, str] = {}
-        for record in records:
-            row = record.row
-            org = org_of(row, _status(row, MODE), org_ids, self.findings, "parent", "/orgs")
-            if isinstance(org, School):
-                kept.append(record)
-                schools.append(org)
-            else:
-                others[row["sourcedId"]] = org
-        for school, raw in zip(schools, self._raws("/orgs", kept), strict=True):
-            school.raw = raw
-        return schools, others
+        orgs = [
+            org_of(r.row, _status(r.row, MODE), org_ids, self.findings, "parent", "/orgs")
+            for r in records
+        ]
+        for org, raw in zip(orgs, self._raws("/orgs", records), strict=True):
+            org.raw = raw
+        return orgs
 
     def _users(self, records: list[_Record]) -> list[Person]:
         persons = [

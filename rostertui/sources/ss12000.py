@@ -60,9 +60,8 @@ PREFIX = "ss12000"
 ENDPOINTS = ("/organisations", "/persons", "/duties", "/groups", "/activities")
 
 SCHOOL_UNIT = "Skolenhet"
-OWNER = "Huvudman"
 ORGANISATION_TYPES = frozenset(
-    {OWNER, "Verksamhetsområde", "Förvaltning", "Rektorsområde", "Skola", SCHOOL_UNIT}
+    {"Huvudman", "Verksamhetsområde", "Förvaltning", "Rektorsområde", "Skola", SCHOOL_UNIT}
     | {"Varumärke", "Bolag", "Övrigt", "Stadsdel"}  # Stadsdel: 2.0 only
 )
 TEACHER_DUTIES = frozenset(
@@ -245,7 +244,11 @@ def _scope_ids(policy: Policy, organisations: Iterable[Any]) -> list[str] | None
     units = [
         (str(item.get("id", "")), str(item.get("displayName", "")))
         for item in organisations
-        if isinstance(item, dict) and item.get("organisationType") == SCHOOL_UNIT
+        if isinstance(item, dict)
+        and (
+            item.get("organisationType") == SCHOOL_UNIT
+            or (not item.get("organisationType") and item.get("schoolUnitCode"))
+        )
     ]
     ids: list[str] = []
     for entry in policy.schools:
@@ -318,6 +321,7 @@ class _Builder:
         self.person_roles: dict[str, str] = {}
         self.shared: dict[tuple, str] = {}  # see `flatten`
         self.counts: dict[str, int] = {}
+        self.units_below: dict[str, list[str]] = {}
 
     def build(self) -> Roster:
         version = re.search(r"v(\d+(?:\.\d+)?)/?$", self.base)
@@ -328,7 +332,7 @@ class _Builder:
                 dates=True, teacher_links=True, memberships=True, school_year=False
             ),
         )
-        roster.schools, roster.other_orgs = self._organisations()
+        roster.schools = self._organisations()
         duties, duty_persons = self._duties()
         roster.persons = self._persons(duties)
         memberships = self._groups(roster)
@@ -370,24 +374,20 @@ class _Builder:
 
     # -- organisations --------------------------------------------------------------------
 
-    def _organisations(self) -> tuple[list[School], dict[str, str]]:
-        records = list(self._records("/organisations"))
-        types = {item.text("id"): item.text("organisationType") for item, _, _ in records}
-        parents = {item.text("id"): item.ref_id("parentOrganisation") for item, _, _ in records}
-        schools: list[School] = []
-        others: dict[str, str] = {}
+    def _organisations(self) -> list[School]:
+        """Every organisation is a record: school units as schools, the rest (Huvudman, Skola,
+        Förvaltning …) under their own type, for the evaluator to say what each one is.
+        Remembers which school units lie below each organisation (`units_below`), so a duty or
+        enrolment at a Skola can place the person at its units."""
+        organisations: list[School] = []
         entries = []
-        for item, page, line in records:
-            org_type = item.enum("organisationType", ORGANISATION_TYPES)
-            if org_type != SCHOOL_UNIT:
-                others[item.text("id")] = org_type or "organisation of no type"
-                continue
-            schools.append(
+        for item, page, line in self._records("/organisations"):
+            organisations.append(
                 School(
                     id=item.text("id"),
                     name=item.text("displayName"),
-                    type="school",
-                    parent=_owner(item.text("id"), types, parents),
+                    type=_organisation_type(item),
+                    parent=item.ref_id("parentOrganisation"),
                     code=item.text("schoolUnitCode"),
                     start=item.date("startDate"),
                     end=item.date("endDate"),
@@ -395,9 +395,18 @@ class _Builder:
                 )
             )
             entries.append((flatten(item.data), page.url, line))
-        for school, raw in zip(schools, self._raws("/organisations", entries), strict=True):
+        for school, raw in zip(organisations, self._raws("/organisations", entries), strict=True):
             school.raw = raw
-        return schools, others
+        self.units_below = _units_below(organisations)
+        return organisations
+
+    def _at_units(self, placement: Placement) -> list[Placement]:
+        """A placement at a Skola (or any organisation with school units below it) is one at
+        each of those units; a placement at a unit, or at an org with none, stays as it is."""
+        units = self.units_below.get(placement.school_id)
+        if not units:
+            return [placement]
+        return [Placement(unit, placement.start, placement.end) for unit in units]
 
     # -- duties and persons ---------------------------------------------------------------
 
@@ -425,7 +434,8 @@ class _Builder:
             )
             for issue in item.issues:
                 issue.message = f"duty {item.text('id')!r}: {issue.message}"
-            by_person.setdefault(person_id, []).append((role, placement, item.issues))
+            for at_unit in self._at_units(placement):
+                by_person.setdefault(person_id, []).append((role, at_unit, item.issues))
         return by_person, duty_persons
 
     def _persons(self, duties: dict[str, list[tuple[str, Placement, list]]]) -> list[Person]:
@@ -444,7 +454,7 @@ class _Builder:
             person_duties = duties.pop(person_id, [])
             for _, placement, issues in person_duties:
                 placements.append(placement)
-                item.issues.extend(issues)
+                item.issues.extend(i for i in issues if i not in item.issues)
             role = _person_role(item, person_duties, person_id in guardians)
             self.person_roles[person_id] = role
             status = item.enum("personStatus", PERSON_STATUSES)
@@ -463,6 +473,7 @@ class _Builder:
                     inactive_reason=f"personStatus {status!r}"
                     if status in INACTIVE_STATUSES
                     else "",
+                    login_ids=_login_ids(item),
                     issues=tuple(item.issues),
                 )
             )
@@ -481,8 +492,7 @@ class _Builder:
             )
         return persons
 
-    @staticmethod
-    def _enrolments(item: _Item) -> list[Placement]:
+    def _enrolments(self, item: _Item) -> list[Placement]:
         placements = []
         for number, enrolment in enumerate(_list(item.data.get("enrolments")), start=1):
             if not isinstance(enrolment, dict):
@@ -503,7 +513,7 @@ class _Builder:
             if enrolment.get("cancelled") is True:
                 # Cancelled before it began: an enrolment that ended, not a missing school.
                 end = start - timedelta(days=1) if start else date.min
-            placements.append(Placement(school, start, end))
+            placements += self._at_units(Placement(school, start, end))
         return placements
 
     # -- groups and activities ------------------------------------------------------------
@@ -524,7 +534,7 @@ class _Builder:
                     id=group_id,
                     name=item.text("displayName"),
                     type=GROUP_TYPES.get(word, word),
-                    school_id=item.ref_id("organisation"),
+                    school_id=self._group_school(item.ref_id("organisation")),
                     start=item.date("startDate"),
                     end=item.date("endDate"),
                     issues=tuple(item.issues),
@@ -549,6 +559,12 @@ class _Builder:
             membership.raw = raw
         roster.groups = groups
         return memberships
+
+    def _group_school(self, org_id: str) -> str:
+        """A group belongs to one school: at a Skola with a single unit below, that unit; at
+        one with several, the Skola (the evaluator says it is not a school)."""
+        units = self.units_below.get(org_id, ())
+        return units[0] if len(units) == 1 else org_id
 
     def _pupil(self, group: _Item, group_id: str, member: dict) -> Membership | None:
         person_id = group.ref_id("person", member)
@@ -589,21 +605,11 @@ class _Builder:
             for assignment in _list(item.data.get("teachers")):
                 if not isinstance(assignment, dict):
                     continue
-                duty_id = _ref(assignment.get("duty"))
-                person_id = duty_persons.get(duty_id)
-                if person_id is None:
-                    self.findings.append(
-                        FileFinding(
-                            "SOURCE_REFERENCE_UNKNOWN",
-                            "file",
-                            "/activities",
-                            f"activity {item.text('displayName') or item.text('id')!r} names "
-                            f"duty {duty_id!r}, which is not in /duties",
-                            item.ref,
-                        )
-                    )
-                    continue
                 own = _Item(assignment, item.ref)
+                teacher = self._teacher(item, own, duty_persons)
+                if teacher is None:
+                    continue
+                person_id, person_ref = teacher
                 own_start, own_end = own.date("startDate"), own.date("endDate")
                 for group_id in group_ids:
                     lines[origin] = number = lines.get(origin, 0) + 1
@@ -615,6 +621,7 @@ class _Builder:
                             role="teacher",
                             start=own_start or start,
                             end=own_end or end,
+                            person_ref=person_ref,
                             issues=tuple(item.issues + own.issues),
                         )
                     )
@@ -631,6 +638,40 @@ class _Builder:
             membership.raw = raw
         return memberships
 
+    def _teacher(
+        self, activity: _Item, entry: _Item, duty_persons: dict[str, str]
+    ) -> tuple[str, str] | None:
+        """(person id, how the entry names the person) of one of an activity's teachers.
+
+        The schema names a duty; some servers name the person (`{"person": …}`): read, with a
+        warning. A duty not in /duties still makes a membership record, keyed `duty:<id>`, so
+        the evaluator reports MEMBERSHIP_UNKNOWN_PERSON where the group's teachers are looked
+        for. An entry that names neither has no key at all: a file finding."""
+        duty_id, person_id = entry.ref_id("duty"), entry.ref_id("person")
+        activity_name = activity.text("displayName") or activity.text("id")
+        if duty_id:
+            known = duty_persons.get(duty_id)
+            if known is not None:
+                return known, ""
+            return f"duty:{duty_id}", f"duty {duty_id!r} named by activity {activity_name!r}"
+        if person_id:
+            entry.nonstandard(
+                "teachers",
+                f"teacher given as person {person_id!r}, not as a duty as SS 12000 specifies",
+            )
+            return person_id, ""
+        self.findings.append(
+            FileFinding(
+                "SOURCE_ROW_MALFORMED",
+                "file",
+                "/activities",
+                f"activity {activity_name!r} has a teacher entry that names neither a duty nor "
+                f"a person: {json_value(entry.data)}",
+                activity.ref,
+            )
+        )
+        return None
+
 
 # -- small mappings -----------------------------------------------------------------------------
 
@@ -645,16 +686,42 @@ def _ref(value: Any) -> str:
     return ""
 
 
-def _owner(org_id: str, types: Mapping[str, str], parents: Mapping[str, str]) -> str:
-    """The unit's Huvudman (the municipality or company) up the parent chain, else its parent."""
-    first = parent = parents.get(org_id, "")
-    seen = {org_id}
-    while parent and parent not in seen:
-        if types.get(parent) == OWNER:
-            return parent
-        seen.add(parent)
-        parent = parents.get(parent, "")
-    return first
+def _organisation_type(item: _Item) -> str:
+    """ "school" for a Skolenhet; an organisation with a schoolUnitCode and no type (as
+    Skolverket's profile sends them) is one too, with a warning; else the source's own word."""
+    org_type = item.enum("organisationType", ORGANISATION_TYPES)
+    if org_type == SCHOOL_UNIT:
+        return "school"
+    if not org_type and item.text("schoolUnitCode"):
+        item.nonstandard(
+            "organisationType",
+            f"{item.text('displayName') or item.text('id')!r} has a schoolUnitCode "
+            f"({item.text('schoolUnitCode')}) but no organisationType: read as a Skolenhet",
+        )
+        return "school"
+    return org_type or "organisation of no type"
+
+
+def _units_below(organisations: list[School]) -> dict[str, list[str]]:
+    """Each organisation's school units, at any depth below it via parentOrganisation."""
+    parents = {org.id: org.parent for org in organisations}
+    units = [org.id for org in organisations if org.type == "school"]
+    below: dict[str, list[str]] = {}
+    for unit in units:
+        parent, seen = parents.get(unit, ""), {unit}
+        while parent and parent not in seen:  # a loop in the source's tree ends the walk
+            below.setdefault(parent, []).append(unit)
+            seen.add(parent)
+            parent = parents.get(parent, "")
+    for unit in units:  # a unit below a unit: a placement at the upper one stays there
+        below.pop(unit, None)
+    return below
+
+
+def _login_ids(item: _Item) -> tuple[str, ...]:
+    """eduPersonPrincipalNames: what the platform's login (Skolfederation) knows them by."""
+    names = _list(item.data.get("eduPersonPrincipalNames"))
+    return tuple(dict.fromkeys(n.strip() for n in names if isinstance(n, str) and n.strip()))
 
 
 def _duty_role(item: _Item) -> str:
