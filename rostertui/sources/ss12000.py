@@ -73,6 +73,15 @@ STAFF_DUTIES = frozenset(
     | {"Studie- och yrkesvägledare", "Kurator", "Skolsköterska", "Skolläkare", "Skolpsykolog"}
     | {"Skoladministratör", "Övrig arbetsledning", "Övrig pedagogisk personal"}
 )
+ASSIGNMENT_TYPES = frozenset(
+    {"Mentor", "Förskollärare", "Barnskötare", "Fritidspedagog", "Specialpedagog"}
+    | {"Elevhälsopersonal", "Pedagogisk ledare", "Schemaläggare", "Lärarassistent"}
+    | {"Administrativ personal"}
+)
+TEACHING_ASSIGNMENTS = frozenset(
+    {"Mentor", "Förskollärare", "Specialpedagog", "Pedagogisk ledare", "Lärare"}
+)
+"""Assignments that teach or lead the group ("Lärare" is no 2.1 value, but servers send it)."""
 GROUP_TYPES = {"Klass": "class", "Undervisning": "teaching group"}
 OTHER_GROUP_TYPES = frozenset(
     {"Mentor", "Provgrupp", "Schema", "Avdelning", "Personalgrupp", "Övrigt"}
@@ -322,6 +331,7 @@ class _Builder:
         self.shared: dict[tuple, str] = {}  # see `flatten`
         self.counts: dict[str, int] = {}
         self.units_below: dict[str, list[str]] = {}
+        self.assigned: list[Membership] = []  # from the duties' assignmentRole
 
     def build(self) -> Roster:
         version = re.search(r"v(\d+(?:\.\d+)?)/?$", self.base)
@@ -336,7 +346,7 @@ class _Builder:
         duties, duty_persons = self._duties()
         roster.persons = self._persons(duties)
         memberships = self._groups(roster)
-        memberships += self._activities(duty_persons)
+        memberships += self._activities(duty_persons) + self.assigned
         roster.memberships = _merge(memberships)
         for endpoint in ("/organisations", "/persons"):
             if not self.counts.get(endpoint):
@@ -414,7 +424,9 @@ class _Builder:
         """Per person: (role, placement, issues) of each duty; and duty id → person id."""
         by_person: dict[str, list[tuple[str, Placement, list]]] = {}
         duty_persons: dict[str, str] = {}
-        for item, _, _ in self._records("/duties"):
+        assigned: list[Membership] = []
+        entries = []
+        for item, page, _ in self._records("/duties"):
             person_id = item.ref_id("person")
             if not person_id:
                 self.findings.append(
@@ -436,7 +448,49 @@ class _Builder:
                 issue.message = f"duty {item.text('id')!r}: {issue.message}"
             for at_unit in self._at_units(placement):
                 by_person.setdefault(person_id, []).append((role, at_unit, item.issues))
+            for membership, flat in self._assignments(item, person_id, placement):
+                assigned.append(membership)
+                entries.append((flat, f"{page.url}#assignmentRole", len(entries) + 1))
+        raws = self._raws("/duties#assignmentRole", entries)
+        for membership, raw in zip(assigned, raws, strict=True):
+            membership.raw = raw
+        self.assigned = assigned
         return by_person, duty_persons
+
+    def _assignments(
+        self, duty: _Item, person_id: str, placement: Placement
+    ) -> Iterable[tuple[Membership, dict[str, str]]]:
+        """A duty's `assignmentRole`s: the mentor of a class, the teacher of a group. Many
+        registries say who leads a class only here, not in /activities; a teaching type makes a
+        teacher membership, any other a staff one, for the assignment's dates (else the
+        duty's)."""
+        for entry in _list(duty.data.get("assignmentRole")):
+            if not isinstance(entry, dict) or not _ref(entry.get("group")):
+                continue
+            own = _Item(entry, duty.ref)
+            group_id = _ref(entry.get("group"))
+            kind = own.text("assignmentRoleType")
+            if kind not in ASSIGNMENT_TYPES:
+                own.nonstandard(
+                    "assignmentRole",
+                    f"assignmentRoleType {kind!r} is not an SS 12000 value; read as "
+                    f"{'teacher' if kind in TEACHING_ASSIGNMENTS else 'staff'}",
+                )
+            membership = Membership(
+                id=f"{person_id}/{group_id}",
+                person_id=person_id,
+                group_id=group_id,
+                role="teacher" if kind in TEACHING_ASSIGNMENTS else "staff",
+                start=own.date("startDate") or placement.start,
+                end=own.date("endDate") or placement.end,
+                issues=tuple(own.issues),
+            )
+            flat = {
+                "duty": duty.text("id"),
+                "group": group_id,
+                **flatten(entry, shared=self.shared),
+            }
+            yield membership, flat
 
     def _persons(self, duties: dict[str, list[tuple[str, Placement, list]]]) -> list[Person]:
         records = list(self._records("/persons"))
