@@ -55,11 +55,14 @@ def guardian_ids(data: dict) -> set[str]:
     }
 
 
-def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: dict) -> tuple[Path, Outcome]:
+def synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: dict, policy_text: str = ""
+) -> tuple[Path, Outcome]:
+    """A night of `data`; the policy's defaults unless `policy_text` says more."""
     fast_http(monkeypatch, page_size=50)  # several pages of persons
     db = tmp_path / "sample.db"
     policy = tmp_path / "policy.toml"
-    policy.write_text("", encoding="utf-8")  # the defaults, as a new customer starts
+    policy.write_text(policy_text, encoding="utf-8")
     with ss12000_server(monkeypatch, data=data, base="/v2") as server:
         result = run(db, ss_url(server, version="v2"), policy, as_of=AS_OF)
     assert result.state == "good", result
@@ -222,3 +225,13 @@ def test_an_organisation_without_a_type_is_a_school_unit_with_a_warning(
     ]
     assert unused.row.status == "excluded"
     assert all("PERSON_NO_SCHOOL" not in seen.codes("person", p) for p in staff_ids(data))
+
+
+def test_a_school_list_still_reads_the_staff_on_duty_at_the_skola(tmp_path, monkeypatch) -> None:
+    """With `schools` set, the reader asks the API school by school; the duties sit at the
+    Skola above the unit, so the Skola is asked too."""
+    data = sample()
+    _, seen = synced(tmp_path, monkeypatch, data, 'schools = ["Demoskolan Grundskola"]\n')
+    for person_id in staff_ids(data):
+        assert seen.status("person", person_id) == "imported", seen.codes("person", person_id)
+    assert all(seen.status("group", g["id"]) == "imported" for g in data["groups"])

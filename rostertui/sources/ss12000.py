@@ -185,7 +185,7 @@ class _Reader:
 
     def fetch(self) -> dict[str, Sequences]:
         organisations = [self._pages("/organisations", {})]
-        scope = _scope_ids(self.policy, _items(organisations))
+        scope = _scope_ids(self.policy, list(_items(organisations)))
         if scope is None:
             tasks: dict[str, Callable[[], Sequences]] = {
                 endpoint: (lambda e=endpoint: [self._pages(e, {})]) for endpoint in ENDPOINTS[1:]
@@ -266,7 +266,28 @@ def _scope_ids(policy: Policy, organisations: Iterable[Any]) -> list[str] | None
         if not matches:
             return None
         ids += [i for i in matches if i not in ids]
-    return ids
+    return ids + [o for o in _above(ids, organisations) if o not in ids]
+
+
+def _above(units: list[str], organisations: Iterable[Any]) -> list[str]:
+    """The organisations between the units and their Huvudman (a Skola …): staff on duty there
+    work at the units too, so they are read along with them. The Huvudman itself is not: a
+    query for it would read the whole municipality."""
+    parent_of: dict[str, str] = {}
+    owners: set[str] = set()
+    for item in organisations:
+        if isinstance(item, dict):
+            org_id = str(item.get("id", ""))
+            parent_of[org_id] = _ref(item.get("parentOrganisation"))
+            if item.get("organisationType") == "Huvudman":
+                owners.add(org_id)
+    above: list[str] = []
+    for unit in units:
+        parent = parent_of.get(unit, "")
+        while parent and parent not in owners and parent not in above and parent not in units:
+            above.append(parent)
+            parent = parent_of.get(parent, "")
+    return above
 
 
 # -- building ----------------------------------------------------------------------------------
