@@ -2,7 +2,9 @@
 
 Shared by every file-based source: it decodes (UTF-8, else cp1252 with a warning), parses with
 the csv module while remembering the physical line each row starts on, and refuses archives
-that are not archives or whose members point outside the bundle.
+that are not archives, whose members point outside the bundle, or that would inflate to absurd
+sizes (zip bombs). It also reads headers as spreadsheet tools write them (trailing empty cells)
+and takes NUL bytes out of values, saying where.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from rostertui.domain.model import FileFinding, SourceError
 
@@ -30,26 +33,53 @@ class CsvFile:
     name: str
     header: tuple[str, ...]
     rows: Iterator[tuple[int, list[str]]]
+    unnamed: int = 0
+    """Empty cells that ended the header line, left out of `header` (see `parse_csv`)."""
+    nul_cells: dict[int, tuple[int, ...]] | None = None
+    """None when the file holds no NUL byte; else, filled as rows are read: line → positions
+    of the values NULs were taken out of (a reader pops its line to report them)."""
+
+
+MAX_MEMBER_BYTES = 4 * 1024**3
+"""No file of a bundle or workbook inflates past 4 GiB. A million people's users.csv is a few
+hundred MB and a municipality's enrollments.csv rarely passes 1 GB; everything read is held in
+memory, so a larger member could not be read on the machines this runs on anyway."""
+MAX_RATIO = 100
+"""Deflate squeezes a CSV export (or a worksheet's XML) 5 to 20 times; 100 leaves room for very
+repetitive files. A zip bomb inflates about 1,000 times (a run of zeros)."""
+RATIO_CHECKED_ABOVE = 8 * 1024**2
+"""The ratio is judged only for members declaring more than 8 MiB: a small file may compress
+absurdly well (a header and blank lines), and inflating it costs nothing."""
 
 
 class Bundle:
-    """A folder or a .zip of CSV files, addressed by base file name."""
+    """A folder or a .zip of CSV files, addressed by base file name.
 
-    def __init__(self, label: str, members: dict[str, bytes | Path]) -> None:
+    A .zip's members are checked for size when it is opened and inflated only when read, so a
+    member the reader never asks for (results.csv, lineItems.csv …) costs no memory.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        members: dict[str, Path | zipfile.ZipInfo],
+        archive: Path | None = None,
+    ) -> None:
         self.label = label
         self._members = members
+        self._archive = archive
 
     @classmethod
     def open(cls, path: Path) -> Bundle:
         if not path.exists():
             raise SourceError("SOURCE_UNREADABLE", f"{path}: no such file or folder")
         if path.is_dir():
-            members: dict[str, bytes | Path] = {
+            members: dict[str, Path | zipfile.ZipInfo] = {
                 p.name: p for p in sorted(path.iterdir()) if p.suffix.lower() == ".csv"
             }
             return cls(str(path), members)
         if path.suffix.lower() == ".zip":
-            return cls(str(path), _zip_members(path))
+            return cls(str(path), _zip_members(path), archive=path)
         raise SourceError(
             "SOURCE_UNREADABLE",
             f"{path}: not a OneRoster bundle (expected a folder or a .zip of CSV files)",
@@ -67,15 +97,16 @@ class Bundle:
                 return member.read_bytes()
             except OSError as exc:
                 raise SourceError("SOURCE_UNREADABLE", f"{member}: {exc.strerror}") from exc
-        return member
+        assert self._archive is not None
+        return _inflate(self._archive, member)
 
 
-def _zip_members(path: Path) -> dict[str, bytes | Path]:
+def _zip_members(path: Path) -> dict[str, Path | zipfile.ZipInfo]:
     if not zipfile.is_zipfile(path):
         raise SourceError(
             "SOURCE_UNREADABLE", f"{path}: not a zip archive (damaged or mislabelled)"
         )
-    members: dict[str, bytes | Path] = {}
+    members: dict[str, Path | zipfile.ZipInfo] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
@@ -88,10 +119,68 @@ def _zip_members(path: Path) -> dict[str, bytes | Path]:
                     )
                 if info.is_dir() or inner.suffix.lower() != ".csv":
                     continue
-                members[inner.name] = archive.read(info)
+                members[inner.name] = info
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise SourceError("SOURCE_UNREADABLE", f"{path}: damaged zip archive ({exc})") from exc
+    refuse_zip_bombs(str(path), members.values())
     return members
+
+
+def refuse_zip_bombs(label: str, members: Iterable[zipfile.ZipInfo]) -> None:
+    """Refuse, from the sizes the archive declares and before inflating a byte, a member that
+    would inflate past MAX_MEMBER_BYTES or more than MAX_RATIO times its compressed size."""
+    for info in members:
+        declared, packed = info.file_size, info.compress_size
+        if declared > MAX_MEMBER_BYTES:
+            why = f"more than the {_size(MAX_MEMBER_BYTES)} one file may hold"
+        elif declared > RATIO_CHECKED_ABOVE and declared > MAX_RATIO * packed:
+            why = (
+                f"{declared / max(packed, 1):,.0f} times its compressed size; "
+                f"real exports compress less than {MAX_RATIO}:1"
+            )
+        else:
+            continue
+        raise SourceError(
+            "SOURCE_UNREADABLE",
+            f"{label}: member {info.filename!r} would inflate from {_size(packed)} to "
+            f"{_size(declared)}, {why}; refusing to inflate it (a zip bomb or a broken archive)",
+        )
+
+
+def _inflate(path: Path, info: zipfile.ZipInfo) -> bytes:
+    """One member's bytes, never more than it declares: a member whose header understates its
+    size stops there (zipfile then finds the checksum wrong) and is refused as damaged."""
+    member = (
+        f"{path}: member {info.filename!r} ({_size(info.compress_size)} compressed, "
+        f"declares {_size(info.file_size)})"
+    )
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(info) as stream:
+            return read_capped(stream, info.file_size, member)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise SourceError("SOURCE_UNREADABLE", f"{member} is damaged: {exc}") from exc
+
+
+def read_capped(stream: BinaryIO, limit: int, what: str) -> bytes:
+    """All of `stream`, refused once it gives more than `limit` bytes (at most MAX_MEMBER_BYTES):
+    the cap holds whatever a header claimed."""
+    limit = min(limit, MAX_MEMBER_BYTES)
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise SourceError(
+            "SOURCE_UNREADABLE",
+            f"{what} inflates past {_size(limit)}; refusing to read on (a zip bomb or a "
+            "broken archive)",
+        )
+    return data
+
+
+def _size(count: int) -> str:
+    """A byte count as people read it, exact below a KiB: "2.0 GiB", "12.3 MiB", "917 bytes"."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= scale:
+            return f"{count / scale:,.1f} {unit}"
+    return f"{count:,} bytes"
 
 
 def decode(name: str, data: bytes) -> tuple[str, list[FileFinding]]:
@@ -113,7 +202,14 @@ def decode(name: str, data: bytes) -> tuple[str, list[FileFinding]]:
 
 
 def parse_csv(name: str, data: bytes, encoding: str, delimiter: str = ",") -> CsvFile:
-    """Read the header now and the rows on demand; an unclosed quote fails the file."""
+    """Read the header now and the rows on demand; an unclosed quote fails the file.
+
+    Empty cells ending the header line (`…,orgSourcedId,,` as spreadsheet tools save a sheet
+    with formatted empty columns) are left out of the header, and a row's cells under them are
+    dropped when they are empty too; a row holding a value there keeps it, so the reader sees a
+    row longer than its header and reports it (see `beyond_header`). A file holding NUL bytes
+    has them taken out of its values, each noted in `nul_cells`.
+    """
     if not data.strip():
         raise SourceError(
             "SOURCE_HEADER_INVALID", f"{name}: the file is empty (no header row)", name
@@ -121,14 +217,87 @@ def parse_csv(name: str, data: bytes, encoding: str, delimiter: str = ",") -> Cs
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
     if not any(byte in data for byte in _NEEDS_THE_CSV_MODULE):
         lines = iter(stream)
-        header = tuple(cell.strip() for cell in _fields(next(lines), delimiter))
-        return CsvFile(name, header, _plain_rows(lines, delimiter))
+        return _table(name, _fields(next(lines), delimiter), _plain_rows(lines, delimiter))
     reader = csv.reader(stream, delimiter=delimiter, strict=True)
     try:
-        header = tuple(cell.strip() for cell in next(reader))
+        cells = next(reader)
     except csv.Error as exc:
         raise _unclosed(name, data, encoding, 1, exc) from exc
-    return CsvFile(name, header, _rows(name, data, encoding, reader))
+    rows = _rows(name, data, encoding, reader)
+    if b"\0" not in data:
+        return _table(name, cells, rows)
+    nul_cells: dict[int, tuple[int, ...]] = {}
+    return _table(name, cells, _without_nuls(rows, nul_cells), nul_cells)
+
+
+def _table(
+    name: str,
+    cells: list[str],
+    rows: Iterator[tuple[int, list[str]]],
+    nul_cells: dict[int, tuple[int, ...]] | None = None,
+) -> CsvFile:
+    """The file with its header's trailing empty cells set aside; only then do its rows pay
+    for a look at the cells under them (the clean file's rows pass straight through)."""
+    header = [cell.strip() for cell in cells]
+    named = len(header)
+    while named and not header[named - 1]:
+        named -= 1
+    if named < len(header):
+        rows = _without_unnamed(rows, named)
+    return CsvFile(name, tuple(header[:named]), rows, len(header) - named, nul_cells)
+
+
+def _without_unnamed(
+    rows: Iterator[tuple[int, list[str]]], named: int
+) -> Iterator[tuple[int, list[str]]]:
+    for line, values in rows:
+        if len(values) > named and not any(value.strip() for value in values[named:]):
+            del values[named:]
+        yield line, values
+
+
+def _without_nuls(
+    rows: Iterator[tuple[int, list[str]]], nul_cells: dict[int, tuple[int, ...]]
+) -> Iterator[tuple[int, list[str]]]:
+    """NUL is never part of a name, an id or a date: an exporter's padding or a stray byte.
+    Taken out here, so neither a record nor its raw row carries one into the database."""
+    for line, values in rows:
+        positions = tuple(p for p, value in enumerate(values) if "\0" in value)
+        if positions:
+            for position in positions:
+                values[position] = values[position].replace("\0", "")
+            nul_cells[line] = positions
+        yield line, values
+
+
+def unnamed_columns(name: str, line: int, named: int, unnamed: int) -> FileFinding:
+    """The warning for a header that ends in `unnamed` empty cells after `named` columns."""
+    first, last = named + 1, named + unnamed
+    columns = f"column {first}" if first == last else f"columns {first}-{last}"
+    return FileFinding(
+        "SOURCE_HEADER_INVALID",
+        "file",
+        name,
+        f"{name}:{line}: the header ends in {unnamed} empty cell{'s' if unnamed > 1 else ''} "
+        f"({columns}, as spreadsheet tools save formatted empty columns); ignored, and a row "
+        "with a value there is reported on its own",
+        f"{name}:{line}",
+    )
+
+
+def beyond_header(values: Sequence[str], width: int) -> str | None:
+    """What a row holds past its header's last named column, as the row's error: a value no
+    column names, perhaps one pushed along by an unquoted separator in an earlier field."""
+    for position in range(width, len(values)):
+        if values[position].strip():
+            return f"column {position + 1} holds {values[position]!r} but has no header"
+    return None
+
+
+def nul_removed(column: str) -> str:
+    """The message for a value a NUL byte was taken out of (the value itself is not shown: it
+    may be a protected person's name)."""
+    return f"{column} held a NUL byte (an invisible control character); removed"
 
 
 def _rows(name: str, data: bytes, encoding: str, reader) -> Iterator[tuple[int, list[str]]]:

@@ -31,7 +31,15 @@ from rostertui.domain.model import (
 )
 from rostertui.domain.packing import pack
 from rostertui.domain.policy import Policy
-from rostertui.sources.files import Bundle, CsvFile, decode, parse_csv
+from rostertui.sources.files import (
+    Bundle,
+    CsvFile,
+    beyond_header,
+    decode,
+    nul_removed,
+    parse_csv,
+    unnamed_columns,
+)
 
 _COMMON = ("sourcedId", "status", "dateLastModified")
 # file -> (columns that must be in the header, every column the 1.1/1.2 specs know)
@@ -123,6 +131,19 @@ _USER_ROLES = {
     "relative": "relative",
 }
 _CLASS_TYPES = {"homeroom": "class", "scheduled": "teaching group"}
+_MANIFEST_FILES = (
+    *("academicSessions", "categories", "classes", "classResources", "courses"),
+    *("courseResources", "demographics", "enrollments", "lineItems", "orgs", "resources"),
+    *("results", "users", "roles", "userProfiles", "userResources", "scoreScales"),
+    *("lineItemScoreScales", "resultScoreScales", "lineItemLearningObjectiveIds"),
+    "resultLearningObjectiveIds",
+)
+"""Every file a OneRoster 1.1 or 1.2 manifest names (`file.<name>`)."""
+_MANIFEST_PROPERTIES = (
+    *("manifest.version", "oneroster.version", "source.systemName", "source.systemCode"),
+    *(f"file.{name}" for name in _MANIFEST_FILES),
+)
+_FILE_MODES = ("bulk", "delta", "absent")
 _ORG_TYPES = {"school", "district", "department", "local", "state", "national", "dept"}
 
 
@@ -249,18 +270,40 @@ class _BundleReader:
                 )
             )
         else:
-            encoding, _ = decode("manifest.csv", data)
-            manifest = parse_csv("manifest.csv", data, encoding)
-            for _, values in manifest.rows:
-                if len(values) >= 2:
-                    key, value = values[0].strip(), values[1].strip().lower()
-                    if key == "oneroster.version":
-                        self.version = value
-                    elif key.startswith("file."):
-                        self.modes[f"{key[5:]}.csv"] = value
+            self._manifest_properties(data)
         if not self.version:
             header = (self.bundle.read("users.csv") or b"").split(b"\n", 1)[0]
             self.version = "1.1" if b"orgSourcedIds" in header else "1.2"
+
+    def _manifest_properties(self, data: bytes) -> None:
+        """The version and each file's mode. A property the spec does not name, or a mode that
+        is not one, is a warning naming it (and the property it is closest to): a misspelled
+        `file.usres` must neither pass in silence nor stop a night whose files are all there."""
+        encoding, _ = decode("manifest.csv", data)
+        manifest = parse_csv("manifest.csv", data, encoding)
+        if manifest.unnamed:
+            self.findings.append(
+                unnamed_columns("manifest.csv", 1, len(manifest.header), manifest.unnamed)
+            )
+        for line, values in manifest.rows:
+            key, value = values[0].strip(), "".join(values[1:2]).strip()
+            if not key:
+                continue
+            problem = _manifest_problem(key, value)
+            if problem is None and key == "oneroster.version":
+                self.version = value.lower()
+            elif problem is None and key.startswith("file."):
+                self.modes[f"{key[5:]}.csv"] = value.lower()
+            elif problem:
+                self.findings.append(
+                    FileFinding(
+                        "SOURCE_VALUE_NONSTANDARD",
+                        "file",
+                        "manifest.csv",
+                        f"manifest.csv:{line}: {problem}",
+                        f"manifest.csv:{line}",
+                    )
+                )
 
     def _load(self, name: str, *, required: bool) -> CsvFile | None:
         mode = self.modes.get(name, "bulk" if name in self.bundle.names() else "absent")
@@ -286,21 +329,35 @@ class _BundleReader:
                 )
             )
             return None
+        if table.unnamed:
+            self.findings.append(unnamed_columns(name, 1, len(table.header), table.unnamed))
         return table
 
     def _header_problem(self, table: CsvFile) -> str | None:
-        """A required column missing or a header repeated; unknown columns only warn."""
+        """A required column missing or a header repeated; unknown columns only warn, and so
+        does an empty header cell between named ones (its values are not read)."""
         name, header = table.name, table.header
         must, known = _COLUMNS[name]
         seen: dict[str, int] = {}
         for position, column in enumerate(header, start=1):
+            if not column:
+                self.findings.append(
+                    FileFinding(
+                        "SOURCE_VALUE_NONSTANDARD",
+                        "file",
+                        name,
+                        f"{name}:1, column {position} has no header; its values are ignored",
+                        f"{name}:1",
+                    )
+                )
+                continue
             if column in seen:
                 return (
                     f"{name}:1, column {position}: header {column!r} appears twice "
                     f"(columns {seen[column]} and {position})"
                 )
             seen[column] = position
-        unknown = [c for c in header if c not in known and not c.startswith("metadata.")]
+        unknown = [c for c in seen if c not in known and not c.startswith("metadata.")]
         for column in must:
             if column not in seen:
                 guess = difflib.get_close_matches(column, unknown, n=1, cutoff=0.6)
@@ -436,9 +493,10 @@ class _BundleReader:
         dates = _DateCache()
         starts, ends, roles = dates.starts, dates.ends, _ROLE_WORDS
         width, count, intern = len(header), 0, sys.intern
+        fast = mode == "bulk" and table.nul_cells is None  # a NUL is reported on its row
         for line, values in table.rows:
             count += 1
-            if len(values) == width and mode == "bulk":
+            if len(values) == width and fast:
                 sid, status, modified, group, user, role, begin, end = pick(values)
                 start = starts[begin] if begin in starts else dates.inclusive(begin)
                 stop = ends[end] if end in ends else dates.exclusive(end)
@@ -486,8 +544,14 @@ class _BundleReader:
         """One row with its issues and deleted flag, or None when it has no usable id."""
         self.row_counts[table.name] = self.row_counts.get(table.name, 0) + 1
         row = _Row(table, index, line, values)
-        if len(values) != len(table.header):
-            row.malformed("", f"row has {len(values)} fields, the header has {len(table.header)}")
+        width = len(table.header)
+        if len(values) != width:
+            unnamed = beyond_header(values, width) if table.unnamed else None
+            row.malformed("", unnamed or f"row has {len(values)} fields, the header has {width}")
+        if table.nul_cells:
+            for position in table.nul_cells.pop(line, ()):
+                column = table.header[position] if position < width else f"column {position + 1}"
+                row.nonstandard(column, nul_removed(column))
         if not row["sourcedId"]:
             self.findings.append(
                 FileFinding(
@@ -500,6 +564,18 @@ class _BundleReader:
             )
             return None
         return row, _status(row, mode)
+
+
+def _manifest_problem(key: str, value: str) -> str | None:
+    """Why a manifest row is ignored: a property the spec does not name, or a file mode that
+    is not one; the reader then goes by whether the file is there."""
+    if key not in _MANIFEST_PROPERTIES:
+        guess = difflib.get_close_matches(key, _MANIFEST_PROPERTIES, n=1, cutoff=0.6)
+        hint = f"; did you mean {guess[0]!r}?" if guess else ""
+        return f"unknown property {key!r} ignored{hint}"
+    if key.startswith("file.") and value.lower() not in _FILE_MODES:
+        return f"{key} is {value!r}, not bulk, delta or absent; read by whether the file is there"
+    return None
 
 
 def org_of(
@@ -727,8 +803,12 @@ def _status(row: _Row, mode: str) -> bool:
                     "dateLastModified",
                     f"dateLastModified {modified!r} is a date; the spec wants a date-time",
                 )
-        except ValueError:
-            row.malformed("dateLastModified", f"dateLastModified {modified!r} is not a date-time")
+        except ValueError:  # nothing rostertui decides reads it: a warning, never a skip
+            row.nonstandard(
+                "dateLastModified",
+                f"dateLastModified {modified!r} is not a date-time (YYYY-MM-DDThh:mm:ssZ); "
+                "not used by the import, so the record is read",
+            )
     lowered = status.lower()
     if lowered == "inactive":
         row.nonstandard("status", "status 'inactive' is OneRoster 1.0; read as 'tobedeleted'")
