@@ -175,6 +175,7 @@ class RecordDetail:
     raw: dict[str, str] | None
     related: list[RecordRow] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    login_ids: tuple[str, ...] = ()  # what the platform logs the person in with
 
     @property
     def timeline(self) -> Timeline:
@@ -193,6 +194,12 @@ _ROW_COLUMNS_OF = {  # the same columns, qualified, for queries that join
 
 def _record_row(values: tuple) -> RecordRow:
     return RecordRow(*values)
+
+
+def _login_ids(stored: str | None) -> tuple[str, ...]:
+    """The login ids column holds the person's login_ids field as written ("a, b"); NULL
+    before they were kept."""
+    return tuple(stored.split(", ")) if stored else ()
 
 
 class Queries:
@@ -413,14 +420,14 @@ class Queries:
     def record(self, run_id: int, kind: str, key: str) -> RecordDetail | None:
         rows = self._all(
             f"SELECT {_ROW_COLUMNS_OF['s']}, "
-            "r.fields, r.changes, r.raw, r.source_file "
+            "r.fields, r.changes, r.raw, r.source_file, r.login_ids "
             "FROM shown_records s JOIN records r ON r.id = s.id "
             "WHERE r.run_id = ? AND r.kind = ? AND r.key = ?",
             [run_id, kind, key],
         )
         if not rows:
             return None
-        *head, fields, changes, raw, source_file = rows[0]
+        *head, fields, changes, raw, source_file, login_ids = rows[0]
         row = _record_row(tuple(head))
         return RecordDetail(
             run=self.run(run_id),
@@ -431,6 +438,7 @@ class Queries:
             raw=self._raw(run_id, source_file, raw),
             related=self._related(run_id, row),
             history=self.history(kind, key),
+            login_ids=_login_ids(login_ids),
         )
 
     def _findings_of(self, record_id: int) -> list[FindingDetail]:
@@ -570,7 +578,9 @@ class Queries:
     # -- search -----------------------------------------------------------------------------
 
     def search(self, run_id: int, query: str, limit: int = 20) -> list[RecordRow]:
-        """Id, e-mail, personnummer or name; exact answers first, then name matches."""
+        """Id, e-mail, login id, personnummer or name; exact answers first, then name matches.
+        A query with an @ that is exactly someone's e-mail or login id answers with them alone.
+        """
         query = query.strip()
         if not query:
             return []
@@ -580,6 +590,8 @@ class Queries:
             "AND kind IN ('person', 'group', 'school') AND key = ?",  # three index seeks
             [run_id, query],
         )
+        by_login_id = self._login_id_matches(run_id, query)
+        exact += by_login_id
         civic = normalise_civic_no(query) if re.fullmatch(r"[\d\s+-]{10,15}", query) else None
         if civic:
             exact += self._all(
@@ -600,10 +612,33 @@ class Queries:
             ):
                 found.setdefault(row[0], _record_row(row))
         if "@" in query:
-            exact_mail = [r for r in found.values() if r.email.lower() == query.lower()]
-            if exact_mail:
-                return exact_mail
+            logs_in = {row[0] for row in by_login_id}
+            addressed = [
+                r for r in found.values() if r.email.lower() == query.lower() or r.id in logs_in
+            ]
+            if addressed:
+                return addressed
         return list(found.values())[:limit]
+
+    def _login_id_matches(self, run_id: int, query: str) -> list[tuple]:
+        """Records one of whose login ids is the query, in any case. The full-text index finds
+        the candidates (the query's words as a phrase in the login ids); the comparison is made
+        here, as the index drops punctuation ("anna.s" and "anna-s" are one phrase to it)."""
+        words = re.findall(r"\w+", query.lower())
+        if not words:
+            return []
+        wanted = query.casefold()
+        candidates = self._all(
+            f"SELECT {_ROW_COLUMNS_OF['r']}, r.login_ids "
+            "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
+            "WHERE records_fts MATCH ? AND r.run_id = ? LIMIT 100",
+            [f'login_ids : "{" ".join(words)}"', run_id],
+        )
+        return [
+            row[:-1]
+            for row in candidates
+            if any(login_id.casefold() == wanted for login_id in _login_ids(row[-1]))
+        ]
 
     # -- export -----------------------------------------------------------------------------
 

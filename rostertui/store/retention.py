@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from rostertui.store.schema import rows_of_run
+from rostertui.store.schema import FTS_COLUMNS, rows_of_run
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +56,8 @@ def _prune_run(db: sqlite_utils.Database, run_id: int) -> int:
         "AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.record_id = records.id)"
     )
     db.execute(
-        "INSERT INTO records_fts (records_fts, rowid, key, name, email) "
-        f"SELECT 'delete', id, key, name, email FROM records WHERE {quiet} "
+        f"INSERT INTO records_fts (records_fts, rowid, {FTS_COLUMNS}) "
+        f"SELECT 'delete', id, {FTS_COLUMNS} FROM records WHERE {quiet} "
         "AND kind != 'membership'",
         params,
     )

@@ -19,11 +19,15 @@ import sqlite_utils
 from rostertui.domain.describe import FIELD_NAMES, Describer, field_values
 from rostertui.domain.identity import normalise_civic_no
 from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
-from rostertui.domain.packing import pack, unpack
+from rostertui.domain.packing import UNIT, pack, unpack
 from rostertui.domain.verdict import Evaluation, KnownPersons, Verdict
-from rostertui.store.schema import rows_of_run
+from rostertui.store.schema import FTS_COLUMNS, rows_of_run
 
 _BATCH = 20_000
+_LOGIN_IDS = len(FIELD_NAMES["person"]) - 1
+"""Where a person's login ids sit among its fields: last, added after the first schema (_change
+compares older nights by that). They are also a column of their own, for the search index."""
+assert FIELD_NAMES["person"][_LOGIN_IDS] == "login_ids"
 
 
 class RunError(Exception):
@@ -127,7 +131,7 @@ def write_run(
         if previous is not None:
             _diff(conn, run_id, previous, delta_kinds, written)
         conn.execute(
-            "INSERT INTO records_fts (rowid, key, name, email) SELECT id, key, name, email "
+            f"INSERT INTO records_fts (rowid, {FTS_COLUMNS}) SELECT id, {FTS_COLUMNS} "
             "FROM records WHERE run_id = ? AND kind != 'membership'",
             [run_id],
         )
@@ -245,7 +249,7 @@ _MEMBERSHIP_COLUMNS = (
 )
 _RECORD_COLUMNS = (
     *("name", "email", "school", "grp", "status", "appears_on", "source_file", "source_line"),
-    *("fields", "raw", "civic_hash", "members"),
+    *("fields", "raw", "civic_hash", "members", "login_ids"),
 )
 """What a row of each shape holds after its id and key, in order (_membership_row,
 _record_row)."""
@@ -264,7 +268,7 @@ def _insert_sql(run_id: int, kind: str, previous: int | None) -> Statement:
     assert isinstance(run_id, int) and kind in RECORD_KINDS
     names = _MEMBERSHIP_COLUMNS if kind == "membership" else _RECORD_COLUMNS
     value = {name: f"column{number}" for number, name in enumerate(names, start=3)}
-    change = _change(kind, previous, value["status"], value["fields"])
+    change = _change(kind, previous, value["status"], value["fields"], value.get("login_ids"))
     return (
         f"INSERT INTO records (id, run_id, kind, key, {', '.join(names)}, change) "
         f"SELECT column1, {run_id}, '{kind}', column2, {', '.join(value.values())}, {change} "
@@ -273,17 +277,29 @@ def _insert_sql(run_id: int, kind: str, previous: int | None) -> Statement:
     )
 
 
-def _change(kind: str, previous: int | None, status: str, fields: str) -> str:
+def _change(
+    kind: str, previous: int | None, status: str, fields: str, login_ids: str | None
+) -> str:
     """created / updated / unchanged / removed / none, from this record's status and fields
-    and those of the same kind and key (column2) in the last good run."""
+    and those of the same kind and key (column2) in the last good run.
+
+    A person written before login ids were kept (login_ids NULL) has fields that end before
+    them, the last field: it is compared as if it had tonight's, so the upgrade alone updates
+    nobody."""
     first_seen = f"CASE {status} WHEN 'imported' THEN 'created' ELSE 'none' END"
     if previous is None:
         return first_seen
     assert isinstance(previous, int)
+    differs = f"p.fields != {fields}"
+    if kind == "person":
+        differs += (
+            f" AND (p.login_ids IS NOT NULL "
+            f"OR p.fields || char({ord(UNIT)}) || {login_ids} != {fields})"
+        )
     return f"""coalesce((
         SELECT CASE
             WHEN {status} = 'imported' AND p.status != 'imported' THEN 'created'
-            WHEN {status} = 'imported' AND p.fields != {fields} THEN 'updated'
+            WHEN {status} = 'imported' AND ({differs}) THEN 'updated'
             WHEN {status} = 'imported' THEN 'unchanged'
             WHEN p.status = 'imported' THEN 'removed'
             ELSE 'none' END
@@ -352,9 +368,11 @@ def _record_row(
     """A school, person or group; `members` holds the membership ids of this kind's records."""
     record = verdict.record
     raw = record.raw if record is not None else None
-    civic_hash = None
-    if isinstance(record, Person) and record.civic_no:
-        canonical = normalise_civic_no(record.civic_no)
+    fields = field_values(verdict)
+    civic_hash = login_ids = None
+    if isinstance(record, Person):
+        login_ids = fields[_LOGIN_IDS]
+        canonical = normalise_civic_no(record.civic_no) if record.civic_no else ""
         civic_hash = hasher(canonical) if canonical else None
     name, email, school, group = describer.display(verdict)
     return (
@@ -368,10 +386,11 @@ def _record_row(
         verdict.appears_on.isoformat() if verdict.appears_on else None,
         raw.origin if raw else None,
         raw.line if raw else None,
-        pack(field_values(verdict)),
+        pack(fields),
         raw.packed if raw else None,
         civic_hash,
         ",".join(ids) if (ids := members.get(verdict.key)) else None,
+        login_ids,
     )
 
 
@@ -447,10 +466,10 @@ def _diff(
         f"""
         INSERT INTO records (run_id, kind, key, name, email, school, grp, status, change,
                              person_key, group_key, source_file, source_line, fields, civic_hash,
-                             members)
+                             members, login_ids)
         SELECT ?, p.kind, p.key, s.name, s.email, s.school, s.grp, 'absent', 'removed',
                p.person_key, p.group_key, p.source_file, p.source_line, p.fields, p.civic_hash,
-               p.members
+               p.members, p.login_ids
         FROM (SELECT kind, key FROM records WHERE run_id = ? AND kind NOT IN ({skip})
               EXCEPT SELECT kind, key FROM records WHERE run_id = ?) AS gone
         JOIN records p ON p.run_id = ? AND p.kind = gone.kind AND p.key = gone.key

@@ -107,7 +107,23 @@ MIGRATIONS: list[str] = [
         key, name, email, content='records', content_rowid='id', tokenize='unicode61'
     );
     """,
+    # 2: a person's login ids (what a ticket quotes), shown, searched and diffed. Earlier
+    # nights keep NULL, "not recorded", which the diff does not count as a change.
+    """
+    -- the login_ids field, '' = none; NULL = not a person, withheld, or from before it
+    ALTER TABLE records ADD COLUMN login_ids TEXT;
+    DROP TABLE records_fts;
+    CREATE VIRTUAL TABLE records_fts USING fts5(
+        key, name, email, login_ids, content='records', content_rowid='id', tokenize='unicode61'
+    );
+    INSERT INTO records_fts (rowid, key, name, email, login_ids)
+    SELECT id, key, name, email, login_ids FROM records WHERE kind != 'membership';
+    """,
 ]
+
+FTS_COLUMNS = "key, name, email, login_ids"
+"""What records_fts indexes of a record, in its order: an external-content table is told the
+same values when a row goes in and when it comes out (pruning), or its index goes wrong."""
 
 
 class StoreError(Exception):
