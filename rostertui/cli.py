@@ -26,7 +26,7 @@ from rostertui.domain.model import RECORD_KINDS
 from rostertui.domain.verdict import STATUSES
 from rostertui.exports import SUFFIXES, ExportError, write_export
 from rostertui.sources import without_userinfo
-from rostertui.store.queries import Queries, QueryError
+from rostertui.store.queries import Queries, QueryError, RecordDetail
 from rostertui.store.runs import RunError
 from rostertui.store.schema import StoreError
 from rostertui.sync import SyncResult, accept_held, prune_runs, sync
@@ -259,7 +259,7 @@ def status(
 
 @app.command()
 def why(
-    query: Annotated[str, typer.Argument(help="Name, e-mail, id or personnummer.")],
+    query: Annotated[str, typer.Argument(help="Name, e-mail, id, login id or personnummer.")],
     db: DbOption = None,
     run: RunOption = None,
     as_json: JsonOption = False,
@@ -293,7 +293,7 @@ def why(
             )
         elif not matches:
             out.print(render.miss_view(query, info, sighting, near))
-        elif len(matches) == 1 or (matches[0].kind == "person" and _exact(matches[0], query)):
+        elif len(matches) == 1 or (matches[0].kind == "person" and _exact(details[0], query)):
             out.print(render.record_view(details[0]))
         else:
             out.print(render.rows_table(matches, title=f"{len(matches)} records match {query!r}"))
@@ -302,8 +302,12 @@ def why(
         raise typer.Exit(1)
 
 
-def _exact(row, query: str) -> bool:
-    return query.strip().lower() in (row.key.lower(), row.email.lower())
+def _exact(detail: RecordDetail | None, query: str) -> bool:
+    """The query names this record outright: its id, e-mail or one of its login ids."""
+    if detail is None:
+        return False
+    names = (detail.row.key, detail.row.email, *detail.login_ids)
+    return query.strip().casefold() in {name.casefold() for name in names}
 
 
 @app.command()

@@ -199,6 +199,7 @@ def record_json(detail: RecordDetail) -> dict[str, Any]:
         "answer": answer(detail),
         "in_source": in_source,
         "details_withheld": detail.withheld,
+        "login_ids": list(detail.login_ids),
         "findings": [_finding_json(f) for f in detail.findings],
         "changes": detail.changes,
         "fields": detail.fields,
@@ -275,6 +276,9 @@ def record_head(detail: RecordDetail) -> Text:
             if value:
                 head.append(f"   {label}: ")
                 head.append_text(safe(value))
+        if detail.login_ids:
+            head.append("\nLogin ids: ")
+            head.append_text(safe(", ".join(detail.login_ids)))
     return head
 
 

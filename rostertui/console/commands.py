@@ -12,5 +12,5 @@ class SearchCommands(Provider):
                 1.0,
                 f"Search records for {query!r}",
                 lambda: self.app.action_search(query),  # type: ignore[attr-defined]
-                help="Name, e-mail, id or personnummer",
+                help="Name, e-mail, id, login id or personnummer",
             )

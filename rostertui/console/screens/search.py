@@ -1,5 +1,5 @@
-"""Search from anywhere: name, e-mail, id or personnummer. A miss says so plainly, says when
-the person was last seen, and offers near matches."""
+"""Search from anywhere: name, e-mail, id, login id or personnummer. A miss says so plainly,
+says when the person was last seen, and offers near matches."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from rostertui.store.queries import QueryError, RecordRow, RunInfo, Sighting
 
 
 class SearchScreen(RosterScreen):
-    help_text = "Type a name, e-mail, id or personnummer and press Enter; Enter again opens it."
+    help_text = (
+        "Type a name, e-mail, id, login id or personnummer and press Enter; Enter again opens it."
+    )
 
     def __init__(self, text: str = "") -> None:
         super().__init__()
@@ -26,7 +28,9 @@ class SearchScreen(RosterScreen):
 
     def compose(self) -> ComposeResult:
         yield Breadcrumb()
-        yield Input(self.initial, placeholder="Name, e-mail, id or personnummer", id="query")
+        yield Input(
+            self.initial, placeholder="Name, e-mail, id, login id or personnummer", id="query"
+        )
         yield Static(id="summary")
         yield DataTable(id="results", cursor_type="row")
         yield KeyBar()
