@@ -15,7 +15,9 @@ import time
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
+from openpyxl.styles import Font
 
 from rostertui.domain.model import SourceError
 from rostertui.sources.files import read_capped
@@ -23,6 +25,7 @@ from tests.oneroster_builder import SPEC_HEADERS, Bundle, clean_roster
 from tests.stored import db_bytes
 from tests.test_bad_input import AS_OF, assert_good_run_untouched, good, sync_fails
 from tests.test_rules_oneroster import FLAG, Night, edit, night, planted
+from tests.test_sheet import GOOD_KEYS, GOOD_ROWS, HEADER, csv_line, write_csv, write_xlsx
 
 MiB = 1024**2
 GiB = 1024**3
@@ -284,3 +287,89 @@ def test_a_nul_byte_in_an_enrollment_id_is_removed_and_said(night):
     assert finding.field == "classSourcedId"
     assert n.record("membership", "e4").fields["group"] == "ma9b"
     assert n.not_imported() == set()
+
+
+# -- sheets: the same faults in a spreadsheet list ---------------------------------------------
+
+
+def styled_empty_header_cells(path: Path, count: int = 2) -> Path:
+    """The workbook's header row followed by formatted empty cells, as Excel keeps them."""
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.active
+    for column in range(8, 8 + count):
+        sheet.cell(1, column).font = Font(bold=True)
+    workbook.save(path)
+    return path
+
+
+def test_a_workbook_header_ending_in_formatted_empty_cells_warns(night, tmp_path):
+    path = styled_empty_header_cells(write_xlsx(tmp_path / "Lista.xlsx", GOOD_ROWS))
+    n = night(source=str(path))
+    assert n.result.state == "good"
+    assert {key for kind, key in n.not_imported()} == set()
+    assert [(key, message) for key, _, _, message in header_warnings(n)] == [
+        (
+            "Lista.xlsx",
+            "Lista.xlsx:1: the header ends in 2 empty cells (columns 8-9, as spreadsheet tools "
+            "save formatted empty columns); ignored, and a row with a value there is reported "
+            "on its own",
+        )
+    ]
+    assert {r.key for r in n.q.rows(n.run_id, kind="person")} == set(GOOD_KEYS)
+
+
+def test_a_value_under_a_workbook_header_s_empty_cell_skips_that_row(night, tmp_path):
+    rows = [(*GOOD_ROWS[0], "slutar 1/12"), *GOOD_ROWS[1:]]
+    path = styled_empty_header_cells(write_xlsx(tmp_path / "Lista.xlsx", rows))
+    n = night(source=str(path))
+    finding = n.expect("person", GOOD_KEYS[0], "SOURCE_ROW_MALFORMED", status="skipped")
+    assert finding.message == "column 8 holds 'slutar 1/12' but has no header"
+    assert [n.status("person", key) for key in GOOD_KEYS[1:]] == ["imported"] * 2
+    assert [key for key, *_ in header_warnings(n)] == ["Lista.xlsx"]
+
+
+def test_an_excel_error_in_a_column_the_list_does_not_use_only_warns(night, tmp_path):
+    rows = [(*GOOD_ROWS[0], None, "#N/A"), *((*row, None, "2011-04-02") for row in GOOD_ROWS[1:])]
+    path = write_xlsx(tmp_path / "Lista.xlsx", rows, (*HEADER, "Born"))
+    n = night(source=str(path))
+    finding = n.expect("person", GOOD_KEYS[0], "SOURCE_VALUE_NONSTANDARD", status="imported")
+    assert (finding.field, finding.message) == (
+        "Born",
+        "Born holds the Excel error '#N/A'; the cell cannot be read (the list reader does "
+        "not use it)",
+    )
+    assert n.not_imported() == set()
+
+
+def test_a_nul_byte_in_a_sheet_csv_first_name_is_removed_and_said(night, tmp_path):
+    """A stray NUL no longer makes the list "not CSV text": the row says which field held it."""
+    rows = [(row[0], row[1].replace("Å", "Å\0"), *row[2:]) if i == 0 else row
+            for i, row in enumerate(GOOD_ROWS)]  # fmt: skip
+    path = write_csv(tmp_path / "Lista.csv", [csv_line(HEADER[:7]), *map(csv_line, rows)])
+    n = night(source=str(path))
+    assert n.result.state == "good"
+    finding = n.expect("person", GOOD_KEYS[0], "SOURCE_VALUE_NONSTANDARD", status="imported")
+    assert (finding.field, finding.message) == (
+        "FirstName",
+        "FirstName held a NUL byte (an invisible control character); removed",
+    )
+    assert n.record("person", GOOD_KEYS[0]).fields["given_name"] == "Åsa"
+    assert n.not_imported() == set()
+    assert "Å\0sa".encode() not in db_bytes(n.db_path)
+
+
+def test_a_workbook_bomb_is_refused_before_openpyxl_opens_it(good, tmp_path):
+    """A workbook is a zip: one part declaring 2 GiB is refused from its header."""
+    db, _, run = good
+    workbook = write_xlsx(tmp_path / "Lista_src.xlsx", GOOD_ROWS)
+    bomb = tmp_path / "Lista.xlsx"
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(bomb, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.getinfo("xl/worksheets/sheet1.xml").file_size = 2 * GiB
+    started = time.monotonic()
+    line = sync_fails(db, bomb)
+    assert time.monotonic() - started < 10
+    assert "Lista.xlsx: member 'xl/worksheets/sheet1.xml' would inflate from " in line
+    assert "to 2.0 GiB" in line and "refusing to inflate it" in line
+    assert_good_run_untouched(db, run, "would inflate")

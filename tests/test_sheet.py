@@ -591,12 +591,17 @@ def test_cp1252_csv_from_excel(tmp_path: Path) -> None:
 
 
 def test_csv_with_trailing_empty_columns(tmp_path: Path) -> None:
+    """Ignored, with a warning on the file (issue 10): every person is read as sent."""
     lines = [csv_line(HEADER[:7]) + ",,", *(csv_line(row) + ",," for row in GOOD_ROWS)]
     roster = read(write_csv(tmp_path / "Lista.csv", lines))
     assert roster.headers == {"Lista.csv": HEADER[:7]}
     assert [p.id for p in roster.persons] == GOOD_KEYS
     assert all(p.issues == () for p in roster.persons)
-    assert roster.file_findings == []
+    assert messages(roster, "SOURCE_HEADER_INVALID") == [
+        "Lista.csv:1: the header ends in 2 empty cells (columns 8-9, as spreadsheet tools save "
+        "formatted empty columns); ignored, and a row with a value there is reported on its own"
+    ]
+    assert [f.code for f in roster.file_findings] == ["SOURCE_HEADER_INVALID"]
 
 
 def test_xlsx_that_is_really_a_csv(tmp_path: Path) -> None:

@@ -45,7 +45,14 @@ from rostertui.domain.model import (
     SourceIssue,
 )
 from rostertui.domain.policy import Policy
-from rostertui.sources.files import decode, parse_csv
+from rostertui.sources.files import (
+    beyond_header,
+    decode,
+    nul_removed,
+    parse_csv,
+    refuse_zip_bombs,
+    unnamed_columns,
+)
 
 REQUIRED_COLUMNS = ("Email", "FirstName", "LastName", "Class", "School", "Municipality", "Role")
 OPTIONAL_COLUMNS = ("SSOID",)
@@ -109,6 +116,10 @@ def read_sheet(path: Path, policy: Policy) -> Roster:
     opener = _xlsx_table if kind == "xlsx" else _csv_table
     with opener(path, findings) as table:
         index = _columns(table, findings)
+        if table.unnamed:
+            findings.append(
+                unnamed_columns(table.name, table.header_line, len(table.header), table.unnamed)
+            )
         roster.headers = {table.name: table.header}
         _ListReader(table, index, roster, findings).read()
     roster.file_findings = findings
@@ -161,9 +172,8 @@ def _sniff(name: str, head: bytes) -> str:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    """No NUL bytes and hardly any control characters: what every CSV export looks like."""
-    if b"\x00" in head:
-        return False
+    """Hardly any control characters: what every CSV export looks like. A stray NUL in a name
+    is that row's problem (reported on it); UTF-16 or a binary file is full of them."""
     controls = sum(1 for byte in head if byte < 0x20 and byte not in b"\t\r\n\x0c")
     return controls <= len(head) // 100
 
@@ -201,7 +211,8 @@ class _Table:
 
     `fixed_columns` is True for a workbook, whose cells cannot slide into the wrong column; in a
     CSV an unquoted separator shifts every later field, so a row of the wrong width can't be
-    trusted to name a school or class.
+    trusted to name a school or class. `unnamed` counts the empty cells that ended the header
+    row; `nul_cells` is the CSV's own (see `CsvFile`).
     """
 
     name: str
@@ -209,6 +220,8 @@ class _Table:
     header: tuple[str, ...]
     rows: Iterator[SheetRow]
     fixed_columns: bool
+    unnamed: int = 0
+    nul_cells: dict[int, tuple[int, ...]] | None = None
 
 
 @contextlib.contextmanager
@@ -224,9 +237,9 @@ def _csv_table(path: Path, findings: list[FileFinding]) -> Iterator[_Table]:
     first_line = data.split(b"\n", 1)[0]
     delimiter = ";" if first_line.count(b";") > first_line.count(b",") else ","
     table = parse_csv(name, data, encoding, delimiter)
-    header = _trim(table.header)
     header_lines = 1 + sum(cell.count("\n") for cell in table.header)
-    yield _Table(name, 1, header, _csv_rows(table.rows, header_lines + 1), False)
+    rows = _csv_rows(table.rows, header_lines + 1)
+    yield _Table(name, 1, table.header, rows, False, table.unnamed, table.nul_cells)
 
 
 def _csv_rows(rows: Iterator[tuple[int, list[str]]], first_line: int) -> Iterator[SheetRow]:
@@ -247,6 +260,7 @@ def _csv_rows(rows: Iterator[tuple[int, list[str]]], first_line: int) -> Iterato
 def _xlsx_table(path: Path, findings: list[FileFinding]) -> Iterator[_Table]:
     """The first worksheet, streamed read-only; the workbook is closed when reading is done."""
     name = path.name
+    _refuse_zip_bombs(path)
     if path.stat().st_size < MERGE_CHECK_LIMIT:
         findings.extend(_merged_cells(path))
     with path.open("rb") as handle:
@@ -269,10 +283,22 @@ def _xlsx_table(path: Path, findings: list[FileFinding]) -> Iterator[_Table]:
                 )
             sheet.reset_dimensions()  # some writers record a wrong size; read what is there
             rows = _xlsx_rows(name, sheet.iter_rows())
-            header_line, header = _xlsx_header(name, rows)
-            yield _Table(name, header_line, header, rows, True)
+            header_line, header, unnamed = _xlsx_header(name, rows)
+            yield _Table(name, header_line, header, rows, True, unnamed)
         finally:
             workbook.close()
+
+
+def _refuse_zip_bombs(path: Path) -> None:
+    """A workbook is a zip: its parts' declared sizes are checked before openpyxl inflates one
+    (the merged-cell check loads a small workbook whole). A damaged zip is left for openpyxl
+    to report in its own words."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return
+    refuse_zip_bombs(path.name, members)
 
 
 def _load(name: str, handle: Any, *, read_only: bool) -> Any:
@@ -301,7 +327,9 @@ def _load(name: str, handle: Any, *, read_only: bool) -> Any:
 
 
 def _xlsx_rows(name: str, cells_by_row: Iterator[tuple[Any, ...]]) -> Iterator[SheetRow]:
-    """Each row's cells as text; Excel error values (#N/A, #REF! …) are marked unreadable."""
+    """Each row's cells as text, as many as the sheet holds (formatted empty cells too: the
+    header's are counted, a row's are trimmed when it is read); Excel error values (#N/A,
+    #REF! …) are marked unreadable."""
     line = 0
     try:
         for line, cells in enumerate(cells_by_row, start=1):
@@ -309,7 +337,7 @@ def _xlsx_rows(name: str, cells_by_row: Iterator[tuple[Any, ...]]) -> Iterator[S
             errors = frozenset(
                 position for position, cell in enumerate(cells) if cell.data_type == "e"
             )
-            yield line, _trim(values), errors
+            yield line, values, errors
     except Exception as exc:  # a part that breaks mid-stream: the XML parser's own errors
         raise SourceError(
             "SOURCE_UNREADABLE",
@@ -319,11 +347,13 @@ def _xlsx_rows(name: str, cells_by_row: Iterator[tuple[Any, ...]]) -> Iterator[S
         ) from exc
 
 
-def _xlsx_header(name: str, rows: Iterator[SheetRow]) -> tuple[int, tuple[str, ...]]:
-    """The first row that is not blank: lists sometimes start a row or two down."""
+def _xlsx_header(name: str, rows: Iterator[SheetRow]) -> tuple[int, tuple[str, ...], int]:
+    """The first row that is not blank (lists sometimes start a row or two down), without the
+    empty cells that end it, and how many those were."""
     for line, values, _ in rows:
         if any(value.strip() for value in values):
-            return line, tuple(value.strip() for value in values)
+            header = _trim(tuple(value.strip() for value in values))
+            return line, header, len(values) - len(header)
     raise SourceError(
         "SOURCE_HEADER_INVALID", f"{name}: the worksheet is empty (no header row)", name
     )
@@ -468,6 +498,9 @@ class _Row:
     def malformed(self, message: str, column: str | None) -> None:
         self.issues.append(SourceIssue("SOURCE_ROW_MALFORMED", message, column))
 
+    def nonstandard(self, message: str, column: str | None) -> None:
+        self.issues.append(SourceIssue("SOURCE_VALUE_NONSTANDARD", message, column))
+
 
 class _ListReader:
     """Turns rows into records: a person per row, schools and classes once per distinct key."""
@@ -477,6 +510,7 @@ class _ListReader:
     ) -> None:
         self.table = table
         self.index = index
+        self.read_positions = frozenset(index.values())
         self.roster = roster
         self.findings = findings
         self.schools: dict[str, School] = {}
@@ -525,7 +559,7 @@ class _ListReader:
         )
 
     def _row(self, line: int, values: tuple[str, ...], unreadable: frozenset[int]) -> _Row:
-        """The row's fields padded to the header; a wrong width or an error cell is malformed.
+        """The row's fields padded to the header, with what is wrong with its width and cells.
 
         A workbook row is kept padded to the header in its raw row (Excel simply omits empty
         trailing cells); a CSV row is kept exactly as sent, short or long.
@@ -537,9 +571,17 @@ class _ListReader:
         raw_values = shown + padding if table.fixed_columns else shown
         raw = RawRow.of(header, raw_values, table.name, line)
         row = _Row(shown[:width] + padding, self.index, raw)
+        self._width(row, shown)
+        self._cells(row, line, values, unreadable)
+        return row
+
+    def _width(self, row: _Row, shown: tuple[str, ...]) -> None:
+        """A row wider or (in a CSV) narrower than its header is malformed: in a workbook a
+        value no column names, in a CSV fields that may sit in the wrong columns."""
+        header, table = self.table.header, self.table
+        width = len(header)
         if len(shown) > width and table.fixed_columns:
-            extra = next(p for p in range(width, len(shown)) if shown[p].strip())
-            row.malformed(f"column {extra + 1} holds {shown[extra]!r} but has no header", None)
+            row.malformed(beyond_header(shown, width) or "", None)
         elif len(shown) > width:
             row.malformed(
                 f"row has {len(shown)} fields, the header has {width} "
@@ -552,17 +594,31 @@ class _ListReader:
                 f"row has {len(shown)} fields, the header has {width}", header[len(shown)]
             )
             row.trusted = False
+
+    def _cells(
+        self, row: _Row, line: int, values: tuple[str, ...], unreadable: frozenset[int]
+    ) -> None:
+        """An Excel error value is an error in a column the list reader reads, and only a
+        warning in one it does not (an extra column nobody uses cannot skip a person). A NUL
+        byte the CSV reader took out is a warning naming its column."""
+        header = self.table.header
+        width = len(header)
         for position in sorted(unreadable):
             column = header[position] if position < width else f"column {position + 1}"
-            row.malformed(
-                f"{column} holds the Excel error {values[position]!r}; the cell cannot be read",
-                column,
-            )
+            error = values[position]
+            message = f"{column} holds the Excel error {error!r}; the cell cannot be read"
+            if position in self.read_positions:
+                row.malformed(message, column)
+            else:
+                row.nonstandard(f"{message} (the list reader does not use it)", column)
         if unreadable:
             row.fields = tuple(
                 "" if position in unreadable else value for position, value in enumerate(row.fields)
             )
-        return row
+        nul_cells = self.table.nul_cells
+        for position in nul_cells.pop(line, ()) if nul_cells else ():
+            column = header[position] if position < width else f"column {position + 1}"
+            row.nonstandard(nul_removed(column), column)
 
     def _record(self, row: _Row) -> None:
         """The person, and — from a row whose columns can be trusted — its school and class.
