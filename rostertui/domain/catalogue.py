@@ -112,7 +112,9 @@ _RULE_LIST: tuple[Rule, ...] = (
         "A file's header row is missing a required column or has an unknown, duplicated or "
         "misspelled column name. A required file (orgs, users, classes, enrollments; roles in "
         "OneRoster 1.2) fails the whole run and the last good import stays; an optional file "
-        "is skipped and the rest is imported.",
+        "is skipped and the rest is imported. A header that only ends in empty cells (as "
+        "spreadsheet tools save formatted columns) is a warning: the cells are ignored and the "
+        "file is read.",
         "Compare the file's first row with the OneRoster specification; the message names the "
         "column. This is a fault in the registry's export (or a hand-edited file): ask the "
         "registry admin or the registry vendor to correct the export template.",
@@ -689,7 +691,10 @@ _RULE_LIST: tuple[Rule, ...] = (
         "status 'inactive')",
         "A value does not follow the OneRoster / SS 12000 specification but could still be "
         "understood (e.g. classType 'Scheduled' instead of 'scheduled', a date without time in "
-        "dateLastModified). The record was imported as read; nothing is missing because of it.",
+        "dateLastModified, an unparsable value in a field the import does not use, a NUL byte "
+        "taken out of a value, an unknown manifest property, an SS 12000 school unit without "
+        "organisationType, an activity teacher named by person instead of by duty). The record "
+        "was imported as read; nothing is missing because of it.",
         "No action needed today. Report it to the registry admin or vendor so the export "
         "follows the specification; another platform or a stricter import may reject it.",
     ),
@@ -801,7 +806,7 @@ _RULE_LIST: tuple[Rule, ...] = (
         "Skola, department … that no school unit belongs to)",
         "The source sent an organisation that is not a school (its type is in the message) and "
         "no school unit belongs to it, so nothing is imported for it. People or groups that "
-        "point at it are reported on their own rows (\"is a department, not a school\"). "
+        'point at it are reported on their own rows ("is a department, not a school"). '
         "Organisations above school units (the municipality, a Skola) are kept without this "
         "finding: they are the roster's own structure.",
         "Usually nothing to do. If people are placed at this organisation, the registry admin "
