@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from rostertui.domain.model import FileFinding, RawRow, SourceError
+from rostertui.domain.model import FileFinding, RawRow, SourceError, SourceIssue
 from rostertui.sources import without_userinfo
 
 log = logging.getLogger("rostertui.sources.http")
@@ -96,10 +96,46 @@ def stderr_progress(event: FetchEvent) -> None:
 
 @dataclass(slots=True)
 class Page:
-    """One page of records as the server sent it; `url` is where a record's raw row points."""
+    """One page of records as the server sent it; `url` is where a record's raw row points.
+    `nul`: the page holds a NUL (`\\u0000`) somewhere, so its records need `without_nul`."""
 
     url: str
     items: list[Any]
+    nul: bool = False
+
+    @classmethod
+    def of(cls, url: str, items: list[Any], response: httpx.Response) -> Page:
+        """A page, noting whether its JSON escapes a NUL: one scan of the body, so pages
+        without one (all of them, nearly always) cost nothing per record."""
+        return cls(url, items, b"\\u0000" in response.content)
+
+
+def without_nul(value: Any) -> tuple[Any, bool]:
+    """`value` with NUL characters taken out of every string in it, and whether there were
+    any. A NUL is never part of a name or an id; stored as sent it would cut a value short in
+    tools that read C strings, and it shows as nothing on screen."""
+    if isinstance(value, str):
+        return (value.replace("\x00", ""), True) if "\x00" in value else (value, False)
+    if isinstance(value, dict):
+        cleaned = {key: without_nul(inner) for key, inner in value.items()}
+        return {k: v for k, (v, _) in cleaned.items()}, any(f for _, f in cleaned.values())
+    if isinstance(value, list):
+        items = [without_nul(inner) for inner in value]
+        return [v for v, _ in items], any(f for _, f in items)
+    return value, False
+
+
+def nul_issues(item: dict[str, Any]) -> tuple[dict[str, Any], list[SourceIssue]]:
+    """A record from a page with a NUL: cleaned, with a warning naming each field that held
+    one (not its value: it may be a protected person's name)."""
+    cleaned: dict[str, Any] = {}
+    issues: list[SourceIssue] = []
+    for key, value in item.items():
+        cleaned[key], found = without_nul(value)
+        if found:
+            message = f"{key} held a NUL byte (an invisible control character); removed"
+            issues.append(SourceIssue("SOURCE_VALUE_NONSTANDARD", message, key))
+    return cleaned, issues
 
 
 class Auth(Protocol):

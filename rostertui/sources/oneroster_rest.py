@@ -36,6 +36,7 @@ from rostertui.domain.model import (
     Roster,
     School,
     SourceError,
+    SourceIssue,
 )
 from rostertui.domain.policy import Policy
 from rostertui.sources.credentials import Credentials, Secret
@@ -54,6 +55,7 @@ from rostertui.sources.http import (
     host_of,
     is_loopback,
     json_value,
+    nul_issues,
     raw_rows,
     record_without_id,
     run_parallel,
@@ -277,7 +279,7 @@ def _page(client: HttpClient, url: str, endpoint: str, offset: int, size: int) -
     items = body.get(key) if isinstance(body, dict) else None
     if not isinstance(items, list):
         raise SourceError(UNREADABLE, f"{page_url}: not a OneRoster answer (no {key!r} list)")
-    return _Fetched(Page(page_url, items), _total(response))
+    return _Fetched(Page.of(page_url, items, response), _total(response))
 
 
 def _total(response: httpx.Response) -> int | None:
@@ -403,7 +405,12 @@ class _Builder:
                     ref = f"{page.url}:{line}"
                     self.findings.append(record_without_id(endpoint, line, ref, "sourcedId"))
                     continue
-                records.append(_Record(page, line, item, file, self.shared, keep_items))
+                issues: list[SourceIssue] = []
+                if page.nul:
+                    item, issues = nul_issues(item)
+                record = _Record(page, line, item, file, self.shared, keep_items)
+                record.row.issues.extend(issues)
+                records.append(record)
             page.items = []
         if total is not None and total != count:
             url = self.base + endpoint

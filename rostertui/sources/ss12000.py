@@ -50,6 +50,7 @@ from rostertui.sources.http import (
     flatten,
     host_of,
     json_value,
+    nul_issues,
     raw_rows,
     record_without_id,
     run_parallel,
@@ -223,7 +224,7 @@ class _Reader:
                 raise SourceError(
                     UNREADABLE, f"{page_url}: not an SS 12000 answer (no 'data' list)"
                 )
-            pages.append(counter.add(Page(page_url, data)))
+            pages.append(counter.add(Page.of(page_url, data, response)))
             token = body.get("pageToken")
             if not token:
                 break
@@ -397,7 +398,11 @@ class _Builder:
                     if identifier in seen and identifier not in this_query:
                         continue
                     this_query.add(identifier)
-                    yield _Item(data, ref), page, line
+                    if page.nul:
+                        data, issues = nul_issues(data)
+                        yield _Item(data, ref, issues), page, line
+                    else:
+                        yield _Item(data, ref), page, line
             seen |= this_query
 
     def _raws(self, endpoint: str, entries: list[tuple[Mapping[str, str], str, int]]):
