@@ -652,9 +652,14 @@ def login_ids_of(row: _Row) -> tuple[str, ...]:
     """`username`, each `userIds` entry and `identifier`, once each, in that order.
 
     `userIds` is `{type:id},{type:id}` in CSV and a list of `{"type", "identifier"}` objects
-    over REST (kept as its JSON text); the type is a label, the id is what a login uses."""
-    ids = [row["username"]]
-    user_ids = row["userIds"]
+    over REST (kept as its JSON text); the type is a label, the id is what a login uses.
+    Most rows have no `userIds`: they take the first return (a million persons a night)."""
+    username, user_ids, identifier = row["username"], row["userIds"], row["identifier"]
+    if not user_ids:
+        if not identifier or identifier == username:
+            return (username,) if username else ()
+        return (username, identifier) if username else (identifier,)
+    ids = [username]
     if user_ids.startswith("["):
         try:
             entries = json.loads(user_ids)
@@ -665,7 +670,7 @@ def login_ids_of(row: _Row) -> tuple[str, ...]:
         for part in user_ids.split(","):
             label, colon, value = part.strip("{} ").partition(":")
             ids.append(value if colon else label)
-    ids.append(row["identifier"])
+    ids.append(identifier)
     return tuple(dict.fromkeys(i.strip() for i in ids if i.strip()))
 
 
