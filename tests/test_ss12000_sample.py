@@ -235,3 +235,55 @@ def test_a_school_list_still_reads_the_staff_on_duty_at_the_skola(tmp_path, monk
     for person_id in staff_ids(data):
         assert seen.status("person", person_id) == "imported", seen.codes("person", person_id)
     assert all(seen.status("group", g["id"]) == "imported" for g in data["groups"])
+
+
+def test_an_enrolment_or_a_group_at_the_skola_belongs_to_its_one_unit(tmp_path, monkeypatch):
+    data = sample()
+    pupil = next(p for p in data["persons"] if p.get("enrolments"))
+    pupil["enrolments"][0]["enroledAt"] = {"id": SKOLA}
+    group = data["groups"][0]
+    group["organisation"] = {"id": SKOLA}
+    db, seen = synced(tmp_path, monkeypatch, data)
+    assert seen.status("person", pupil["id"]) == "imported"
+    assert seen.status("group", group["id"]) == "imported"
+    with Queries.open(db) as q:
+        placed = q.record(q.latest_run().id, "person", pupil["id"])
+        grouped = q.record(q.latest_run().id, "group", group["id"])
+    assert placed is not None and grouped is not None
+    assert placed.fields["school"] == grouped.fields["school"] == UNIT
+
+
+def test_a_duty_at_the_huvudman_places_the_person_at_every_unit_below_it(tmp_path, monkeypatch):
+    """Two units under the Skola under the Huvudman; the rektor's duty names the Huvudman. A
+    group at the Skola can't be at both units: it says what the Skola is."""
+    data = sample()
+    owner = next(o for o in data["organisations"] if o["organisationType"] == "Huvudman")
+    second = {
+        "id": "unit-2", "displayName": "Demoskolan Gymnasium", "organisationType": "Skolenhet",
+        "schoolUnitCode": "10000002", "parentOrganisation": {"id": SKOLA},
+    }  # fmt: skip
+    data["organisations"].append(second)
+    rektor = next(d for d in data["duties"] if d["dutyRole"] == "Rektor")
+    rektor["dutyAt"] = {"id": owner["id"]}
+    group = data["groups"][0]
+    group["organisation"] = {"id": SKOLA}
+    db, seen = synced(tmp_path, monkeypatch, data)
+    person_id = rektor["person"]["id"]
+    assert seen.status("person", person_id) == "imported"
+    with Queries.open(db) as q:
+        detail = q.record(q.latest_run().id, "person", person_id)
+        unplaced = q.record(q.latest_run().id, "group", group["id"])
+    assert detail is not None and unplaced is not None
+    assert detail.fields["school"] == f"{UNIT}, unit-2"
+    assert detail.row.school == "Demoskolan Grundskola, Demoskolan Gymnasium"
+    assert [(f.code, f.message) for f in unplaced.findings] == [
+        ("GROUP_UNKNOWN_SCHOOL", f"its school {SKOLA!r} is a Skola, not a school")
+    ]
+
+
+def test_a_loop_in_the_organisation_tree_ends_the_walk(tmp_path, monkeypatch):
+    data = sample()
+    owner = next(o for o in data["organisations"] if o["organisationType"] == "Huvudman")
+    owner["parentOrganisation"] = {"id": SKOLA}  # Huvudman under its own Skola
+    _, seen = synced(tmp_path, monkeypatch, data)
+    assert all(seen.status("person", p) == "imported" for p in staff_ids(data))
