@@ -287,3 +287,33 @@ def test_a_loop_in_the_organisation_tree_ends_the_walk(tmp_path, monkeypatch):
     owner["parentOrganisation"] = {"id": SKOLA}  # Huvudman under its own Skola
     _, seen = synced(tmp_path, monkeypatch, data)
     assert all(seen.status("person", p) == "imported" for p in staff_ids(data))
+
+
+def test_a_policy_that_imports_guardians_places_them_at_their_childrens_school(
+    tmp_path, monkeypatch
+) -> None:
+    data = sample()
+    policy = 'allowed_roles = ["student", "teacher", "staff", "admin", "guardian"]\n'
+    db, seen = synced(tmp_path, monkeypatch, data, policy)
+    protected = {p["id"] for p in data["persons"] if p["securityMarking"] != "Ingen"}
+    parents_of_protected_only = {
+        r["person"]["id"]
+        for p in data["persons"]
+        if p["id"] in protected
+        for r in p.get("responsibles", [])
+    } - {
+        r["person"]["id"]
+        for p in data["persons"]
+        if p["id"] not in protected
+        for r in p.get("responsibles", [])
+    }
+    guardians = guardian_ids(data)
+    assert len(parents_of_protected_only) == 4
+    for person_id in guardians - parents_of_protected_only:
+        assert seen.status("person", person_id) == "imported", seen.codes("person", person_id)
+    with Queries.open(db) as q:
+        for person_id in parents_of_protected_only:  # their child's school stays secret
+            detail = q.record(q.latest_run().id, "person", person_id)
+            assert detail is not None
+            assert detail.fields["school"] == "" and detail.row.school == ""
+            assert "PERSON_NO_SCHOOL" in seen.codes("person", person_id)

@@ -37,7 +37,7 @@ from rostertui.domain.model import (
     SourceError,
     SourceIssue,
 )
-from rostertui.domain.policy import Policy
+from rostertui.domain.policy import Policy, is_protected_marking
 from rostertui.sources.credentials import Credentials, Secret
 from rostertui.sources.http import (
     UNREADABLE,
@@ -520,12 +520,14 @@ class _Builder:
 
     def _persons(self, duties: dict[str, list[tuple[str, Placement, list]]]) -> list[Person]:
         records = list(self._records("/persons"))
-        guardians = {
-            _ref(responsible.get("person"))
-            for item, _, _ in records
-            for responsible in _list(item.data.get("responsibles"))
-            if isinstance(responsible, dict)
-        }
+        children_of: dict[str, list[str]] = {}
+        for item, _, _ in records:
+            for responsible in _list(item.data.get("responsibles")):
+                if isinstance(responsible, dict) and _ref(responsible.get("person")):
+                    children_of.setdefault(_ref(responsible.get("person")), []).append(
+                        item.text("id")
+                    )
+        guardians = children_of.keys()
         persons: list[Person] = []
         entries = []
         for item, page, line in records:
@@ -560,6 +562,7 @@ class _Builder:
             entries.append((_person_raw(item.data), page.url, line))
         for person, raw in zip(persons, self._raws("/persons", entries), strict=True):
             person.raw = raw
+        _place_guardians(persons, children_of)
         for person_id, unmatched in duties.items():
             self.findings.append(
                 FileFinding(
@@ -813,6 +816,24 @@ def _duty_role(item: _Item) -> str:
     if word not in STAFF_DUTIES:
         item.nonstandard("dutyRole", f"dutyRole {word!r} is not an SS 12000 value; read as staff")
     return "staff"
+
+
+def _place_guardians(persons: list[Person], children_of: dict[str, list[str]]) -> None:
+    """A guardian is at their children's schools, for their enrolments' dates: a policy that
+    imports guardians (allowed_roles) gets them placed, not PERSON_NO_SCHOOL. A protected
+    child's school is never given away through a parent."""
+    guardians = [p for p in persons if p.role == "guardian" and not p.placements]
+    if not guardians:
+        return
+    by_id = {p.id: p for p in persons}
+    for guardian in guardians:
+        children = (by_id.get(child) for child in children_of.get(guardian.id, ()))
+        guardian.placements = [
+            placement
+            for child in children
+            if child is not None and not is_protected_marking(child.protected_marking)
+            for placement in child.placements
+        ]
 
 
 def _person_role(item: _Item, duties: list[tuple[str, Placement, list]], guardian: bool) -> str:
