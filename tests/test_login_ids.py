@@ -177,3 +177,28 @@ async def test_console_search_finds_anna_by_login_id_and_shows_them(tmp_path):
         text = screen_text(app)
         assert "User Anna Svensson" in text
         assert "Login ids: anna.s, as123, P1" in text
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"identifier": "200802022384"},
+        {"userIds": "{personnummer:20080202-2384},{LDAP:as123}"},
+        {"identifier": "080202-2384"},
+    ],
+    ids=["identifier", "userIds", "ten-digits"],
+)
+def test_a_civic_number_is_never_a_login_id(tmp_path, columns) -> None:
+    """Swedish exports often put the personnummer in `identifier` or `userIds`: it is not a
+    login id, and a civic number is never stored in clear."""
+    bundle = clean_roster()
+    bundle.row("users", ANNA).update(username="anna.s", **columns)
+    db = sync(bundle, tmp_path)
+    code, output = why(db, "anna.s")
+    assert code == 0 and "Login ids: anna.s" in output
+    assert "2384" not in output
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT login_ids, fields FROM records WHERE key = ?", [ANNA])
+        login_ids, fields = stored.fetchone()
+    assert login_ids == "anna.s" or login_ids.startswith("anna.s, ")
+    assert "2384" not in login_ids and "2384" not in fields

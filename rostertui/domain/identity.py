@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
@@ -19,6 +20,7 @@ __all__ = [
     "email_domain",
     "fold_text",
     "is_valid_email",
+    "login_ids_without_civic_no",
     "mask_civic_no",
     "normalise_civic_no",
 ]
@@ -225,6 +227,16 @@ def civic_no_problem(value: str, today: date | None = None) -> str | None:
     if parsed.check != expected:
         return f"check digit is {parsed.check}, should be {expected}"
     return None
+
+
+def login_ids_without_civic_no(values: Iterable[str]) -> tuple[str, ...]:
+    """The login ids a source gave, once each, less any that is a personnummer: registries put
+    one in `identifier` or `userIds`, and a civic number is never stored in clear."""
+    return tuple(
+        dict.fromkeys(
+            v for v in values if v and not (v[:1].isdigit() and normalise_civic_no(v) is not None)
+        )
+    )
 
 
 def normalise_civic_no(value: str, today: date | None = None) -> str | None:

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
 
+from rostertui.domain.identity import login_ids_without_civic_no
 from rostertui.domain.model import (
     Capabilities,
     FileFinding,
@@ -643,35 +644,36 @@ def person_of(
         civic_no=row[civic_column] if civic_column else "",
         protected_marking=row[protected_column] if protected_column else "",
         inactive_reason=inactive,
-        login_ids=login_ids_of(row),
+        login_ids=login_ids_of(row, policy),
         issues=tuple(row.issues),
     )
 
 
-def login_ids_of(row: _Row) -> tuple[str, ...]:
-    """`username`, each `userIds` entry and `identifier`, once each, in that order.
+def login_ids_of(row: _Row, policy: Policy) -> tuple[str, ...]:
+    """`username`, each `userIds` entry and `identifier`, once each, in that order; never the
+    columns the policy names for the civic number or the marking, nor a personnummer.
 
     `userIds` is `{type:id},{type:id}` in CSV and a list of `{"type", "identifier"}` objects
-    over REST (kept as its JSON text); the type is a label, the id is what a login uses.
-    Most rows have no `userIds`: they take the first return (a million persons a night)."""
-    username, user_ids, identifier = row["username"], row["userIds"], row["identifier"]
-    if not user_ids:
-        if not identifier or identifier == username:
-            return (username,) if username else ()
-        return (username, identifier) if username else (identifier,)
-    ids = [username]
+    over REST (kept as its JSON text); the type is a label, the id is what a login uses."""
+    withheld = (policy.civic_no_field, policy.protected_identity_field)
+    username = "" if "username" in withheld else row["username"]
+    user_ids = "" if "userIds" in withheld else row["userIds"]
+    identifier = "" if "identifier" in withheld else row["identifier"]
+    if not user_ids:  # nearly every row: no list to take apart
+        return login_ids_without_civic_no((username, identifier))
+    found = [username]
     if user_ids.startswith("["):
         try:
             entries = json.loads(user_ids)
         except ValueError:
             entries = []
-        ids += [str(e.get("identifier", "")) for e in entries if isinstance(e, dict)]
+        found += [str(e.get("identifier", "")).strip() for e in entries if isinstance(e, dict)]
     else:
         for part in user_ids.split(","):
             label, colon, value = part.strip("{} ").partition(":")
-            ids.append(value if colon else label)
-    ids.append(identifier)
-    return tuple(dict.fromkeys(i.strip() for i in ids if i.strip()))
+            found.append((value if colon else label).strip())
+    found.append(identifier)
+    return login_ids_without_civic_no(found)
 
 
 def group_of(

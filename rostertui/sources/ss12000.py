@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from rostertui.domain.identity import mask_civic_no
+from rostertui.domain.identity import login_ids_without_civic_no, mask_civic_no
 from rostertui.domain.model import (
     Capabilities,
     FileFinding,
@@ -804,7 +804,7 @@ def _units_below(organisations: list[School]) -> dict[str, list[str]]:
 def _login_ids(item: _Item) -> tuple[str, ...]:
     """eduPersonPrincipalNames: what the platform's login (Skolfederation) knows them by."""
     names = _list(item.data.get("eduPersonPrincipalNames"))
-    return tuple(dict.fromkeys(n.strip() for n in names if isinstance(n, str) and n.strip()))
+    return login_ids_without_civic_no(n.strip() for n in names if isinstance(n, str))
 
 
 def _duty_role(item: _Item) -> str:
