@@ -255,14 +255,14 @@ def test_an_enrolment_or_a_group_at_the_skola_belongs_to_its_one_unit(tmp_path, 
 
 def test_a_duty_at_the_huvudman_places_the_person_at_every_unit_below_it(tmp_path, monkeypatch):
     """Two units under the Skola under the Huvudman; the rektor's duty names the Huvudman. A
-    group at the Skola can't be at both units: it says what the Skola is."""
+    group at the Skola can't be at both units: it goes where its pupils are, and says so."""
     data = sample()
     owner = next(o for o in data["organisations"] if o["organisationType"] == "Huvudman")
     second = {
         "id": "unit-2", "displayName": "Demoskolan Gymnasium", "organisationType": "Skolenhet",
         "schoolUnitCode": "10000002", "parentOrganisation": {"id": SKOLA},
     }  # fmt: skip
-    data["organisations"].append(second)
+    data["organisations"].insert(0, second)  # first in source order: votes, not order, decide
     rektor = next(d for d in data["duties"] if d["dutyRole"] == "Rektor")
     rektor["dutyAt"] = {"id": owner["id"]}
     group = data["groups"][0]
@@ -274,10 +274,16 @@ def test_a_duty_at_the_huvudman_places_the_person_at_every_unit_below_it(tmp_pat
         detail = q.record(q.latest_run().id, "person", person_id)
         unplaced = q.record(q.latest_run().id, "group", group["id"])
     assert detail is not None and unplaced is not None
-    assert detail.fields["school"] == f"{UNIT}, unit-2"
-    assert detail.row.school == "Demoskolan Grundskola, Demoskolan Gymnasium"
+    assert detail.fields["school"] == f"unit-2, {UNIT}"
+    assert detail.row.school == "Demoskolan Gymnasium, Demoskolan Grundskola"
+    assert unplaced.row.status == "imported"
+    assert unplaced.fields["school"] == UNIT
     assert [(f.code, f.message) for f in unplaced.findings] == [
-        ("GROUP_UNKNOWN_SCHOOL", f"its school {SKOLA!r} is a Skola, not a school")
+        (
+            "SOURCE_VALUE_NONSTANDARD",
+            f"the group is at {SKOLA!r}, which has 2 school units; placed at {UNIT!r}, where "
+            "most of its members are enrolled",
+        )
     ]
 
 

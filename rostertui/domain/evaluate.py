@@ -20,6 +20,7 @@ from rostertui.domain.identity import (
     normalise_civic_no,
 )
 from rostertui.domain.model import Group, Membership, Person, Placement, Roster, School
+from rostertui.domain.organisations import units_below
 from rostertui.domain.policy import Policy, is_protected_marking, is_truthy_flag
 from rostertui.domain.verdict import (
     SEVERITY_OF_STATUS,
@@ -83,7 +84,7 @@ class _Evaluator:
         self.other_orgs = {k: v for k, v in self.schools.items() if v.record.type != "school"}  # type: ignore[union-attr]
         for org_id in self.other_orgs:  # only a school unit can hold people and groups
             del self.schools[org_id]
-        self.owners = self._owners()
+        self.units_below = units_below(roster.schools)
         schools = [self._school(v) for v in organisations]
         groups = [self._group(v) for v in self._keyed("group", roster.groups, self.groups)]
         for membership in roster.memberships:
@@ -191,22 +192,10 @@ class _Evaluator:
 
     # -- schools and groups -----------------------------------------------------------------
 
-    def _owners(self) -> set[str]:
-        """The organisations above some school unit (its district, Huvudman or Skola): the
-        ones the roster uses though they are not schools."""
-        parents = {k: v.record.parent for k, v in self.other_orgs.items()}  # type: ignore[union-attr]
-        owners: set[str] = set()
-        for school in self.schools.values():
-            parent = school.record.parent  # type: ignore[union-attr]
-            while parent in parents and parent not in owners:
-                owners.add(parent)
-                parent = parents[parent]
-        return owners
-
     def _organisation(self, verdict: Verdict, org: School) -> Verdict:
         """An organisation that is not a school is a record too: one above school units is
         the roster's own structure; one nothing belongs to is left out, and says so."""
-        if verdict.key == org.id and org.id not in self.owners:
+        if verdict.key == org.id and org.id not in self.units_below:
             verdict.add(
                 Finding(
                     "SCHOOL_OTHER_ORGANISATION",
@@ -216,6 +205,7 @@ class _Evaluator:
                     "type",
                 )
             )
+        self._inactive(verdict, org, "organisation")
         verdict.decide()
         return verdict
 
@@ -231,22 +221,24 @@ class _Evaluator:
                     f"{school.name!r} is not in the policy's school list",
                 )
             )
-        if school.deleted:
-            verdict.add(
-                Finding("SCHOOL_INACTIVE", "exclude", "the source marks the school deleted")
-            )
-        elif school.end is not None and school.end < self.as_of:
-            verdict.add(
-                Finding("SCHOOL_INACTIVE", "exclude", f"closed on {school.end.isoformat()}", "end")
-            )
-        elif school.start is not None and not self.policy.is_read_on(school.start, self.as_of):
-            verdict.add(
-                Finding(
-                    "SCHOOL_INACTIVE", "exclude", f"opens on {school.start.isoformat()}", "start"
-                )
-            )
+        self._inactive(verdict, school, "school")
         verdict.decide()
         return verdict
+
+    def _inactive(self, verdict: Verdict, org: School, noun: str) -> None:
+        """Deleted, closed or not yet open: SCHOOL_INACTIVE, for a school or any organisation."""
+        if org.deleted:
+            verdict.add(
+                Finding("SCHOOL_INACTIVE", "exclude", f"the source marks the {noun} deleted")
+            )
+        elif org.end is not None and org.end < self.as_of:
+            verdict.add(
+                Finding("SCHOOL_INACTIVE", "exclude", f"closed on {org.end.isoformat()}", "end")
+            )
+        elif org.start is not None and not self.policy.is_read_on(org.start, self.as_of):
+            verdict.add(
+                Finding("SCHOOL_INACTIVE", "exclude", f"opens on {org.start.isoformat()}", "start")
+            )
 
     def _group(self, verdict: Verdict) -> Verdict:
         group: Group = verdict.record  # type: ignore[assignment]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import ssl
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,6 +38,7 @@ from rostertui.domain.model import (
     SourceError,
     SourceIssue,
 )
+from rostertui.domain.organisations import units_below
 from rostertui.domain.policy import Policy, is_protected_marking
 from rostertui.sources.credentials import Credentials, Secret
 from rostertui.sources.http import (
@@ -433,7 +435,7 @@ class _Builder:
             entries.append((flatten(item.data), page.url, line))
         for school, raw in zip(organisations, self._raws("/organisations", entries), strict=True):
             school.raw = raw
-        self.units_below = _units_below(organisations)
+        self.units_below = units_below(organisations)
         return organisations
 
     def _at_units(self, placement: Placement) -> list[Placement]:
@@ -617,7 +619,7 @@ class _Builder:
                     id=group_id,
                     name=item.text("displayName"),
                     type=GROUP_TYPES.get(word, word),
-                    school_id=self._group_school(item.ref_id("organisation")),
+                    school_id=item.ref_id("organisation"),
                     start=item.date("startDate"),
                     end=item.date("endDate"),
                     issues=tuple(item.issues),
@@ -640,14 +642,38 @@ class _Builder:
         raws = self._raws("/groups#groupMemberships", member_entries)
         for membership, raw in zip(memberships, raws, strict=True):
             membership.raw = raw
+        self._groups_to_units(groups, memberships, roster.persons)
         roster.groups = groups
         return memberships
 
-    def _group_school(self, org_id: str) -> str:
-        """A group belongs to one school: at a Skola with a single unit below, that unit; at
-        one with several, the Skola (the evaluator says it is not a school)."""
-        units = self.units_below.get(org_id, ())
-        return units[0] if len(units) == 1 else org_id
+    def _groups_to_units(
+        self, groups: list[Group], memberships: list[Membership], persons: list[Person]
+    ) -> None:
+        """A group at a Skola (any organisation above school units) belongs to one of its
+        units: the only one, or the one where most of its members are enrolled (the first on
+        a tie), with a warning that says so. Skipping it would skip a whole class."""
+        placed = [g for g in groups if g.school_id in self.units_below]
+        if not placed:
+            return
+        members: dict[str, list[str]] = {}
+        for membership in memberships:
+            members.setdefault(membership.group_id, []).append(membership.person_id)
+        schools_of = {p.id: [pl.school_id for pl in p.placements] for p in persons}
+        for group in placed:
+            org, units = group.school_id, self.units_below[group.school_id]
+            votes = Counter(
+                unit
+                for person_id in members.get(group.id, ())
+                for unit in schools_of.get(person_id, ())
+                if unit in units
+            )
+            group.school_id = max(units, key=votes.__getitem__)
+            if len(units) > 1:
+                message = (
+                    f"the group is at {org!r}, which has {len(units)} school units; placed at "
+                    f"{group.school_id!r}, where most of its members are enrolled"
+                )
+                group.issues += (SourceIssue("SOURCE_VALUE_NONSTANDARD", message, "organisation"),)
 
     def _pupil(self, group: _Item, group_id: str, member: dict) -> Membership | None:
         person_id = group.ref_id("person", member)
@@ -783,22 +809,6 @@ def _organisation_type(item: _Item) -> str:
         )
         return "school"
     return org_type or "organisation of no type"
-
-
-def _units_below(organisations: list[School]) -> dict[str, list[str]]:
-    """Each organisation's school units, at any depth below it via parentOrganisation."""
-    parents = {org.id: org.parent for org in organisations}
-    units = [org.id for org in organisations if org.type == "school"]
-    below: dict[str, list[str]] = {}
-    for unit in units:
-        parent, seen = parents.get(unit, ""), {unit}
-        while parent and parent not in seen:  # a loop in the source's tree ends the walk
-            below.setdefault(parent, []).append(unit)
-            seen.add(parent)
-            parent = parents.get(parent, "")
-    for unit in units:  # a unit below a unit: a placement at the upper one stays there
-        below.pop(unit, None)
-    return below
 
 
 def _login_ids(item: _Item) -> tuple[str, ...]:
