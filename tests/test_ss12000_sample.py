@@ -323,3 +323,35 @@ def test_a_policy_that_imports_guardians_places_them_at_their_childrens_school(
             assert detail is not None
             assert detail.fields["school"] == "" and detail.row.school == ""
             assert "PERSON_NO_SCHOOL" in seen.codes("person", person_id)
+
+
+def test_a_school_list_ignores_assignments_to_groups_it_did_not_read(tmp_path, monkeypatch):
+    """The mentor's duty sits at the Skola and names a class at a unit outside the list: that
+    class was never asked for, so it is not 'a group missing from the source'."""
+    data = sample()
+    data["organisations"].append(
+        {"id": "unit-2", "displayName": "Demoskolan Gymnasium", "organisationType": "Skolenhet",
+         "schoolUnitCode": "10000002", "parentOrganisation": {"id": SKOLA}}
+    )  # fmt: skip
+    data["groups"].append(
+        {"id": "g-2", "displayName": "NA1", "groupType": "Klass",
+         "organisation": {"id": "unit-2"}, "groupMemberships": []}
+    )  # fmt: skip
+    duty = next(d for d in data["duties"] if d.get("assignmentRole"))
+    duty["assignmentRole"].append({"group": {"id": "g-2"}, "assignmentRoleType": "Mentor"})
+    _, seen = synced(tmp_path, monkeypatch, data, 'schools = ["Demoskolan Grundskola"]\n')
+    assert not [key for key, (status, _) in seen.records.items() if status == "skipped"]
+    assert not [key for kind, key in seen.records if key.endswith("/g-2")]
+
+
+def test_a_teacher_entry_with_an_unknown_duty_and_a_person_is_read_by_the_person(
+    tmp_path, monkeypatch
+):
+    data = sample()
+    activity = data["activities"][0]
+    person_id = activity["teachers"][0]["person"]["id"]
+    activity["teachers"][0]["duty"] = {"id": "duty-gone"}
+    _, seen = synced(tmp_path, monkeypatch, data)
+    key = f"{person_id}/{activity['groups'][0]['id']}"
+    assert seen.status("membership", key) == "imported"
+    assert not [k for _, k in seen.records if k.startswith("duty:")]

@@ -35,7 +35,6 @@ _SOURCE_SEVERITY = {"SOURCE_ROW_MALFORMED": "error"}  # other row-level source c
 KNOWN_ROLES = frozenset({"student", "teacher", "staff", "admin", "guardian", "parent", "relative"})
 """Every role the model knows: a person's role outside the policy's allowed_roles is left out on
 purpose (PERSON_ROLE_NOT_IMPORTED); only a value outside this set is a registry fault."""
-MEMBERSHIP_ROLES = KNOWN_ROLES
 Hasher = Callable[[str], str]
 
 
@@ -646,7 +645,7 @@ class _Evaluator:
                 group is not None
                 and group.status == "imported"
                 and not verdict.findings
-                and membership.role in MEMBERSHIP_ROLES
+                and membership.role in KNOWN_ROLES
             ):
                 return verdict
         if person is None:
@@ -665,12 +664,12 @@ class _Evaluator:
                     "group",
                 )
             )
-        if membership.role not in MEMBERSHIP_ROLES:
+        if membership.role not in KNOWN_ROLES:
             verdict.add(
                 Finding(
                     "MEMBERSHIP_INVALID_ROLE",
                     "error",
-                    f"role {membership.role!r} is not one of {', '.join(sorted(MEMBERSHIP_ROLES))}",
+                    f"role {membership.role!r} is not one of {', '.join(sorted(KNOWN_ROLES))}",
                     "role",
                 )
             )

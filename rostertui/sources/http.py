@@ -35,6 +35,7 @@ import httpx
 
 from rostertui.domain.model import FileFinding, RawRow, SourceError, SourceIssue
 from rostertui.sources import without_userinfo
+from rostertui.sources.files import nul_removed
 
 log = logging.getLogger("rostertui.sources.http")
 
@@ -133,8 +134,7 @@ def nul_issues(item: dict[str, Any]) -> tuple[dict[str, Any], list[SourceIssue]]
     for key, value in item.items():
         cleaned[key], found = without_nul(value)
         if found:
-            message = f"{key} held a NUL byte (an invisible control character); removed"
-            issues.append(SourceIssue("SOURCE_VALUE_NONSTANDARD", message, key))
+            issues.append(SourceIssue("SOURCE_VALUE_NONSTANDARD", nul_removed(key), key))
     return cleaned, issues
 
 

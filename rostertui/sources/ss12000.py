@@ -115,8 +115,9 @@ def read_ss12000(
         scrub=credentials.scrub,
         progress=progress,
     ) as client:
-        pages = _Reader(client, base, policy).fetch()
-    return _Builder(spec, base, pages).build()
+        reader = _Reader(client, base, policy)
+        pages = reader.fetch()
+    return _Builder(spec, base, pages, scoped=reader.scoped).build()
 
 
 class BearerAuth:
@@ -185,10 +186,12 @@ class _Reader:
         self.client = client
         self.base = base
         self.policy = policy
+        self.scoped = False  # read school by school: groups outside the list were not asked for
 
     def fetch(self) -> dict[str, Sequences]:
         organisations = [self._pages("/organisations", {})]
         scope = _scope_ids(self.policy, list(_items(organisations)))
+        self.scoped = scope is not None
         if scope is None:
             tasks: dict[str, Callable[[], Sequences]] = {
                 endpoint: (lambda e=endpoint: [self._pages(e, {})]) for endpoint in ENDPOINTS[1:]
@@ -345,8 +348,11 @@ class _Builder:
     """Turns the fetched pages into a Roster: organisations, then duties (which decide staff
     roles), persons, groups with their pupils, and activities with their teachers."""
 
-    def __init__(self, spec: str, base: str, pages: dict[str, Sequences]) -> None:
+    def __init__(
+        self, spec: str, base: str, pages: dict[str, Sequences], *, scoped: bool = False
+    ) -> None:
         self.spec = spec
+        self.scoped = scoped
         self.base = base
         self.pages = pages
         self.findings: list[FileFinding] = []
@@ -370,7 +376,7 @@ class _Builder:
         duties, duty_persons = self._duties()
         roster.persons = self._persons(duties)
         memberships = self._groups(roster)
-        memberships += self._activities(duty_persons) + self.assigned
+        memberships += self._activities(duty_persons) + self._read_assignments(roster)
         roster.memberships = _merge(memberships)
         for endpoint in ("/organisations", "/persons"):
             if not self.counts.get(endpoint):
@@ -485,6 +491,15 @@ class _Builder:
         self.assigned = assigned
         return by_person, duty_persons
 
+    def _read_assignments(self, roster: Roster) -> list[Membership]:
+        """The duties' assignments; on a read narrowed to the policy's schools, only those to
+        groups that were read (a Skola's mentor may also lead a class at a unit out of scope,
+        which was never asked for: not a group missing from the source)."""
+        if not self.scoped:
+            return self.assigned
+        read = {group.id for group in roster.groups}
+        return [m for m in self.assigned if m.group_id in read]
+
     def _assignments(
         self, duty: _Item, person_id: str, placement: Placement
     ) -> Iterable[tuple[Membership, dict[str, str]]]:
@@ -565,13 +580,14 @@ class _Builder:
         for person, raw in zip(persons, self._raws("/persons", entries), strict=True):
             person.raw = raw
         _place_guardians(persons, children_of)
-        for person_id, unmatched in duties.items():
+        for person_id, unmatched in duties.items():  # a duty's placements share its issues
             self.findings.append(
                 FileFinding(
                     "SOURCE_REFERENCE_UNKNOWN",
                     "file",
                     "/duties",
-                    f"{len(unmatched)} duties name person {person_id!r}, who is not in /persons",
+                    f"{len({id(issues) for *_, issues in unmatched})} duties name person "
+                    f"{person_id!r}, who is not in /persons",
                     self.base + "/duties",
                 )
             )
@@ -753,15 +769,15 @@ class _Builder:
         """(person id, how the entry names the person) of one of an activity's teachers.
 
         The schema names a duty; some servers name the person (`{"person": …}`): read, with a
-        warning. A duty not in /duties still makes a membership record, keyed `duty:<id>`, so
+        warning (also when the entry names both and the duty is unknown). A duty not in
+        /duties, with no person beside it, still makes a membership record, keyed `duty:<id>`, so
         the evaluator reports MEMBERSHIP_UNKNOWN_PERSON where the group's teachers are looked
         for. An entry that names neither has no key at all: a file finding."""
         duty_id, person_id = entry.ref_id("duty"), entry.ref_id("person")
         activity_name = activity.text("displayName") or activity.text("id")
-        if duty_id:
-            known = duty_persons.get(duty_id)
-            if known is not None:
-                return known, ""
+        if duty_id and duty_id in duty_persons:
+            return duty_persons[duty_id], ""
+        if duty_id and not person_id:
             return f"duty:{duty_id}", f"duty {duty_id!r} named by activity {activity_name!r}"
         if person_id:
             entry.nonstandard(
