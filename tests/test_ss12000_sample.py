@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from rostertui.cli import app
 from rostertui.store.queries import Queries
 from tests.servers.harness import Outcome, fast_http, outcome, run, ss12000_server, ss_url
+from tests.stored import db_bytes
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared/reference/samples/ss12000-demo-sis-minimal"
 ENDPOINTS = ("organisations", "persons", "duties", "groups", "activities")
@@ -355,3 +356,17 @@ def test_a_teacher_entry_with_an_unknown_duty_and_a_person_is_read_by_the_person
     key = f"{person_id}/{activity['groups'][0]['id']}"
     assert seen.status("membership", key) == "imported"
     assert not [k for _, k in seen.records if k.startswith("duty:")]
+
+
+def test_a_name_beside_a_person_reference_is_not_stored_with_the_membership(tmp_path, monkeypatch):
+    """Servers leave protected persons out of /persons but name them in groups and activities,
+    sometimes with a displayName: the membership keeps the reference's id only."""
+    data = sample()
+    group = data["groups"][0]
+    group["groupMemberships"].append({"person": {"id": "gone-1", "displayName": "Hemlig Elev"}})
+    data["activities"][0]["teachers"].append(
+        {"person": {"id": "gone-2", "displayName": "Hemlig Lärare"}}
+    )
+    db, _ = synced(tmp_path, monkeypatch, data)
+    stored = db_bytes(db)
+    assert b"Hemlig" not in stored

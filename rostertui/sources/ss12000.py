@@ -651,7 +651,11 @@ class _Builder:
                 if membership is not None:
                     memberships.append(membership)
                     member_entries.append(
-                        ({"group": group_id, **flatten(member, shared=self.shared)}, origin, number)
+                        (
+                            {"group": group_id, **flatten(_by_id(member), shared=self.shared)},
+                            origin,
+                            number,
+                        )
                     )
         for group, raw in zip(groups, self._raws("/groups", entries), strict=True):
             group.raw = raw
@@ -754,7 +758,7 @@ class _Builder:
                         "activity": item.text("id"),
                         "activityName": item.text("displayName"),
                         "group": group_id,
-                        **flatten(assignment, shared=self.shared),
+                        **flatten(_by_id(assignment), shared=self.shared),
                     }
                     entries.append((flat, origin, number))
         for membership, raw in zip(
@@ -903,6 +907,16 @@ def _withheld(responsible: Any) -> Any:
     if not marking or str(marking).strip().casefold() == "ingen":
         return responsible
     return {**responsible, "person": {"id": person.get("id"), "displayName": "(withheld)"}}
+
+
+def _by_id(entry: dict[str, Any]) -> dict[str, Any]:
+    """A membership or teacher entry whose person reference is kept to its id: servers add a
+    `displayName`, and when the person is protected (and left out of /persons) that name must
+    not be stored with the membership."""
+    person = entry.get("person")
+    if isinstance(person, dict) and len(person) > 1:
+        return {**entry, "person": {"id": person.get("id")}}
+    return entry
 
 
 def _group_raw(data: Mapping[str, Any]) -> dict[str, str]:
