@@ -202,3 +202,5 @@ def test_a_civic_number_is_never_a_login_id(tmp_path, columns) -> None:
         login_ids, fields = stored.fetchone()
     assert login_ids == "anna.s" or login_ids.startswith("anna.s, ")
     assert "2384" not in login_ids and "2384" not in fields
+    stored = db_bytes(db)  # nor anywhere else: the raw user row masks it too
+    assert b"0202-2384" not in stored and b"080202238" not in stored

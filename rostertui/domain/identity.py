@@ -22,6 +22,7 @@ __all__ = [
     "is_valid_email",
     "login_ids_without_civic_no",
     "mask_civic_no",
+    "mask_civic_nos_in",
     "normalise_civic_no",
 ]
 
@@ -252,6 +253,16 @@ def normalise_civic_no(value: str, today: date | None = None) -> str | None:
     if century is None:  # the century depends on the date and `today`
         return _parse(value, today).canonical  # type: ignore[union-attr]
     return century + yymmdd + serial + check
+
+
+_CIVIC_IN_TEXT = re.compile(r"(?<![0-9])(?:[0-9]{2})?[0-9]{6}[-+]?[0-9]{4}(?![0-9])")
+
+
+def mask_civic_nos_in(text: str) -> str:
+    """`text` with every run of digits shaped like a personnummer masked: for the columns
+    where registries put one among other things (OneRoster `identifier`, `userIds`). Fails
+    closed: a 10-digit number that only looks like one is masked too."""
+    return _CIVIC_IN_TEXT.sub(lambda match: mask_civic_no(match.group()), text)
 
 
 def mask_civic_no(value: str, today: date | None = None) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from rostertui.domain.identity import mask_civic_no
+from rostertui.domain.identity import mask_civic_no, mask_civic_nos_in
 from rostertui.domain.packing import pack, unpack
 
 Kind = str
@@ -47,14 +47,15 @@ class RawRow:
         line: int = 0,
         *,
         masked: str | None = None,
+        may_hold_civic_no: tuple[str, ...] = (),
     ) -> RawRow:
         """The row packed; `masked` names a civic-number column, whose clear number must never
-        be stored."""
-        if masked is not None and masked in header:
-            position = header.index(masked)
-            if position < len(values) and values[position]:
-                values = list(values)
-                values[position] = mask_civic_no(values[position])
+        be stored; in the `may_hold_civic_no` columns any number shaped like one is masked."""
+        if masked is not None or may_hold_civic_no:
+            values = list(values)
+            _mask(header, values, masked, mask_civic_no)
+            for column in may_hold_civic_no:
+                _mask(header, values, column, mask_civic_nos_in)
         return cls(header, pack(values), origin, line)
 
     @property
@@ -67,6 +68,14 @@ class RawRow:
 
     def as_dict(self) -> dict[str, str]:
         return dict(zip(self.header, self.values, strict=False))
+
+
+def _mask(header: tuple[str, ...], values: list[str], column: str | None, mask) -> None:
+    """Mask `column`'s value in place, when the row has it and it is not empty."""
+    if column is not None and column in header:
+        position = header.index(column)
+        if position < len(values) and values[position]:
+            values[position] = mask(values[position])
 
 
 @dataclass(slots=True)

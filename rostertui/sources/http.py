@@ -606,11 +606,12 @@ def raw_rows(
     url: str,
     *,
     masked: str | None = None,
+    may_hold_civic_no: tuple[str, ...] = (),
 ) -> list[RawRow]:
     """Raw rows for one endpoint from (flattened record, origin, line): one header (every key
     seen, in first-seen order) shared by all, and kept in `headers` under the endpoint's URL
     and each page's, because the store keeps one header per origin. `masked` names a
-    civic-number field (RawRow.of)."""
+    civic-number field, `may_hold_civic_no` fields where one may hide (RawRow.of)."""
     entries = list(entries)
     positions: dict[str, int] = {}
     for flat, _, _ in entries:
@@ -622,7 +623,14 @@ def raw_rows(
     for origin in {origin for _, origin, _ in entries}:
         headers[origin] = header
     return [
-        RawRow.of(header, [flat.get(key, "") for key in header], origin, line, masked=masked)
+        RawRow.of(
+            header,
+            [flat.get(key, "") for key in header],
+            origin,
+            line,
+            masked=masked,
+            may_hold_civic_no=may_hold_civic_no,
+        )
         for flat, origin, line in entries
     ]
 

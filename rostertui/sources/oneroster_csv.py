@@ -131,6 +131,9 @@ _USER_ROLES = {
     "parent": "parent",
     "relative": "relative",
 }
+CIVIC_NO_PRONE = ("identifier", "userIds")
+"""User columns where Swedish registries often put the personnummer: masked in the raw row,
+never a login id, whatever the policy's civic_no_field says."""
 _CLASS_TYPES = {"homeroom": "class", "scheduled": "teaching group"}
 _MANIFEST_FILES = (
     *("academicSessions", "categories", "classes", "classResources", "courses"),
@@ -174,8 +177,15 @@ class _Row:
     def ref(self) -> str:
         return f"{self.file.name}:{self.line}"
 
-    def raw(self, masked: str | None = None) -> RawRow:
-        return RawRow.of(self.file.header, self.values, self.file.name, self.line, masked=masked)
+    def raw(self, masked: str | None = None, may_hold_civic_no: tuple[str, ...] = ()) -> RawRow:
+        return RawRow.of(
+            self.file.header,
+            self.values,
+            self.file.name,
+            self.line,
+            masked=masked,
+            may_hold_civic_no=may_hold_civic_no,
+        )
 
     def malformed(self, column: str, message: str) -> None:
         self.issues.append(SourceIssue("SOURCE_ROW_MALFORMED", message, column))
@@ -432,7 +442,7 @@ class _BundleReader:
                 return role_rows.get(row["sourcedId"], ("", []))
 
             person = person_of(row, deleted, placed, self.policy, "users.csv")
-            person.raw = row.raw(masked=self.policy.civic_no_field)
+            person.raw = row.raw(self.policy.civic_no_field, CIVIC_NO_PRONE)
             persons.append(person)
         return persons
 

@@ -62,6 +62,7 @@ from rostertui.sources.http import (
     source_url,
 )
 from rostertui.sources.oneroster_csv import (
+    CIVIC_NO_PRONE,
     _membership,
     _membership_role,
     _Row,
@@ -427,10 +428,20 @@ class _Builder:
         return records
 
     def _raws(
-        self, endpoint: str, records: list[_Record], masked: str | None = None
+        self,
+        endpoint: str,
+        records: list[_Record],
+        masked: str | None = None,
+        may_hold_civic_no: tuple[str, ...] = (),
     ) -> list[RawRow]:
         entries = ((r.flat, r.page.url, r.line) for r in records)
-        return raw_rows(entries, self.headers, self.base + endpoint, masked=masked)
+        return raw_rows(
+            entries,
+            self.headers,
+            self.base + endpoint,
+            masked=masked,
+            may_hold_civic_no=may_hold_civic_no,
+        )
 
     def _check_policy_fields(self, endpoint: str, records: list[_Record]) -> None:
         """Fail closed, as the CSV reader does: a flag the policy relies on that no record
@@ -484,7 +495,7 @@ class _Builder:
             )
             for record in records
         ]
-        raws = self._raws("/users", records, self.policy.civic_no_field)
+        raws = self._raws("/users", records, self.policy.civic_no_field, CIVIC_NO_PRONE)
         for person, raw in zip(persons, raws, strict=True):
             person.raw = raw
         return persons
