@@ -239,12 +239,19 @@ def _table(
     """The file with its header's trailing empty cells set aside; only then do its rows pay
     for a look at the cells under them (the clean file's rows pass straight through)."""
     header = [cell.strip() for cell in cells]
-    named = len(header)
-    while named and not header[named - 1]:
-        named -= 1
+    named = named_width(header)
     if named < len(header):
         rows = _without_unnamed(rows, named)
     return CsvFile(name, tuple(header[:named]), rows, len(header) - named, nul_cells)
+
+
+def named_width(cells: Sequence[str]) -> int:
+    """How many cells are left once the trailing empty ones are set aside: spreadsheet tools
+    save formatted-but-empty columns on every row."""
+    width = len(cells)
+    while width and not cells[width - 1].strip():
+        width -= 1
+    return width
 
 
 def _without_unnamed(

@@ -48,6 +48,7 @@ from rostertui.domain.policy import Policy
 from rostertui.sources.files import (
     beyond_header,
     decode,
+    named_width,
     nul_removed,
     parse_csv,
     refuse_zip_bombs,
@@ -404,10 +405,7 @@ def _cell_text(value: object) -> str:
 
 def _trim(values: tuple[str, ...]) -> tuple[str, ...]:
     """Without trailing empty cells: Excel keeps formatted-but-empty columns on every row."""
-    end = len(values)
-    while end and not values[end - 1].strip():
-        end -= 1
-    return values[:end]
+    return values[: named_width(values)]
 
 
 # -- the header ---------------------------------------------------------------------------
