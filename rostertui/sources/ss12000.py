@@ -250,21 +250,16 @@ def _items(sequences: Sequences) -> Iterable[Any]:
             yield from page.items
 
 
-def _scope_ids(policy: Policy, organisations: Iterable[Any]) -> list[str] | None:
+def _scope_ids(policy: Policy, organisations: list[Any]) -> list[str] | None:
     """The school units the policy names, when every entry names one; else None (read all, and
     let the evaluator say what is out of scope — a filter on a name that matches nothing would
-    silently read nothing)."""
+    silently read nothing). The organisations between those units and their Huvudman (a
+    Skola …) are read too: staff on duty there work at the units. The Huvudman itself is not:
+    a query for it would read the whole municipality."""
     if not policy.schools:
         return None
-    units = [
-        (str(item.get("id", "")), str(item.get("displayName", "")))
-        for item in organisations
-        if isinstance(item, dict)
-        and (
-            item.get("organisationType") == SCHOOL_UNIT
-            or (not item.get("organisationType") and item.get("schoolUnitCode"))
-        )
-    ]
+    tree = [_sketch(item) for item in organisations if isinstance(item, dict)]
+    units = [(org.id, org.name) for org in tree if org.type == "school"]
     ids: list[str] = []
     for entry in policy.schools:
         wanted = entry.strip().casefold()
@@ -272,28 +267,26 @@ def _scope_ids(policy: Policy, organisations: Iterable[Any]) -> list[str] | None
         if not matches:
             return None
         ids += [i for i in matches if i not in ids]
-    return ids + [o for o in _above(ids, organisations) if o not in ids]
+    owners = {org.id for org in tree if org.type == "Huvudman"}
+    above = [
+        org
+        for org, below in units_below(tree).items()
+        if org not in owners and any(unit in ids for unit in below)
+    ]
+    return ids + above
 
 
-def _above(units: list[str], organisations: Iterable[Any]) -> list[str]:
-    """The organisations between the units and their Huvudman (a Skola …): staff on duty there
-    work at the units too, so they are read along with them. The Huvudman itself is not: a
-    query for it would read the whole municipality."""
-    parent_of: dict[str, str] = {}
-    owners: set[str] = set()
-    for item in organisations:
-        if isinstance(item, dict):
-            org_id = str(item.get("id", ""))
-            parent_of[org_id] = _ref(item.get("parentOrganisation"))
-            if item.get("organisationType") == "Huvudman":
-                owners.add(org_id)
-    above: list[str] = []
-    for unit in units:
-        parent = parent_of.get(unit, "")
-        while parent and parent not in owners and parent not in above and parent not in units:
-            above.append(parent)
-            parent = parent_of.get(parent, "")
-    return above
+def _sketch(item: Mapping[str, Any]) -> School:
+    """An organisation as sent, just enough of it (id, name, type, parent) to find the units
+    to read before anything is built."""
+    org_type = str(item.get("organisationType") or "")
+    unit = org_type == SCHOOL_UNIT or (not org_type and bool(item.get("schoolUnitCode")))
+    return School(
+        id=str(item.get("id", "")),
+        name=str(item.get("displayName", "")),
+        type="school" if unit else org_type,
+        parent=_ref(item.get("parentOrganisation")),
+    )
 
 
 # -- building ----------------------------------------------------------------------------------
