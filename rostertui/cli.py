@@ -26,10 +26,17 @@ from rostertui.domain.model import RECORD_KINDS
 from rostertui.domain.verdict import STATUSES
 from rostertui.exports import SUFFIXES, ExportError, write_export
 from rostertui.sources import without_userinfo
+from rostertui.store.errors import StoreError, failure_line
 from rostertui.store.queries import Queries, QueryError, RecordDetail
 from rostertui.store.runs import RunError
-from rostertui.store.schema import StoreError
-from rostertui.sync import SyncResult, accept_held, prune_runs, sync
+from rostertui.sync import (
+    Stopped,
+    SyncResult,
+    accept_held,
+    prune_runs,
+    stopping_on_signals,
+    sync,
+)
 
 app = typer.Typer(
     help="rostertui: why is a pupil or teacher missing after last night's roster sync?",
@@ -80,6 +87,11 @@ def queries(option: Path | None) -> Iterator[Queries]:
         yield q
     except QueryError as exc:
         raise fail(str(exc)) from exc
+    except Exception as exc:  # a damaged page, a disk that went away: one line, not a traceback
+        line = failure_line(path, exc, "read the database")
+        if line is None:
+            raise
+        raise fail(line) from exc
     finally:
         q.close()
 
@@ -160,11 +172,22 @@ def sync_command(
         int | None,
         typer.Option("--accept-held", help="Apply held run RUN after a human has looked."),
     ] = None,
+    new_key: Annotated[
+        bool,
+        typer.Option(
+            "--new-key",
+            help="Start a new hash key when the database's key file is lost (protected "
+            "persons and personnummer from earlier nights can no longer be matched).",
+        ),
+    ] = False,
 ) -> None:
     """Read SOURCE, judge every record, and record one run.
 
     Exit 0 when the run is recorded, 1 when it failed, 3 when it is held (it would remove more
-    users than the policy allows; nothing is removed until `--accept-held RUN`).
+    users than the policy allows; nothing is removed until `--accept-held RUN`), 128+N when
+    signal N (SIGTERM, SIGHUP, SIGINT) stopped it: the night is then recorded as failed.
+    The database's hash key is kept in DB.key beside it (or $ROSTERTUI_KEY): back it up with
+    the database.
     """
     if accept_held is not None:
         if source is not None:
@@ -181,9 +204,14 @@ def sync_command(
         )
     night = parse_date(as_of)
     try:
-        result = _sync_with_progress(db_path(db), source, policy, night, credentials)
+        with stopping_on_signals():
+            result = _sync_with_progress(db_path(db), source, policy, night, credentials, new_key)
     except StoreError as exc:
         raise fail(str(exc)) from exc
+    except Stopped as exc:
+        raise fail(
+            f"the sync was stopped by {exc}; the night is recorded as failed", 128 + exc.signum
+        ) from exc
     _report_sync(db_path(db), result)
 
 
@@ -196,9 +224,17 @@ def _accept(path: Path, run_id: int) -> None:
 
 
 def _sync_with_progress(
-    path: Path, source: str, policy: Path | None, night, credentials: Path | None
+    path: Path, source: str, policy: Path | None, night, credentials: Path | None, new_key: bool
 ) -> SyncResult:
-    run = partial(sync, path, source, policy_path=policy, as_of=night, credentials_path=credentials)
+    run = partial(
+        sync,
+        path,
+        source,
+        policy_path=policy,
+        as_of=night,
+        credentials_path=credentials,
+        new_key=new_key,
+    )
     if not err.is_terminal:
         return run()
     with err.status("Reading the source …") as spinner:
@@ -210,6 +246,8 @@ def _sync_with_progress(
 
 
 def _report_sync(path: Path, result: SyncResult) -> None:
+    if result.warning:
+        err.print(render.safe(f"rostertui: warning: {result.warning}"), soft_wrap=True)
     if result.state == "failed":
         raise fail(f"run {result.run_id} failed: {result.error}")
     if result.state == "held":
@@ -232,11 +270,16 @@ def status(
     fail_on: Annotated[
         str | None,
         typer.Option(
-            "--fail-on", help="Exit 1 when the run has findings of this severity (error|warning)."
+            "--fail-on",
+            help="Exit 1 when the run failed, was interrupted or held, or has findings of "
+            "this severity or worse (error|warning).",
         ),
     ] = None,
 ) -> None:
-    """Last night at a glance: the run, its import types, and the findings by code."""
+    """Last night at a glance: the run, its import types, and the findings by code.
+
+    A night still being written shows as running; one whose sync is gone (killed, stopped) as
+    interrupted. Reads the database read-only: it is never changed."""
     if fail_on not in (None, "error", "warning"):
         raise typer.BadParameter("--fail-on takes error or warning")
     with queries(db) as q:
@@ -249,7 +292,7 @@ def status(
         else:
             out.print(render.status_view(info, good, imports, codes, out.width))
     worst = {c.severity for c in codes}
-    if info.state == "failed" and fail_on:
+    if info.state in ("failed", "interrupted", "held") and fail_on:
         raise typer.Exit(1)
     if fail_on == "error" and "error" in worst:
         raise typer.Exit(1)
@@ -389,7 +432,7 @@ def demo(
     from rostertui.demo import write_demo_month
 
     path = db or Path("rostertui-demo.db")
-    for suffix in ("", "-wal", "-shm", ".lock"):
+    for suffix in ("", "-wal", "-shm", ".lock", ".key"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     folder = path.with_name(path.stem + "-source")
     shutil.rmtree(folder, ignore_errors=True)

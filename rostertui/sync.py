@@ -8,23 +8,27 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import signal
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+import sqlite_utils
 
 from rostertui.domain.evaluate import evaluate
 from rostertui.domain.model import SourceError
 from rostertui.domain.policy import Policy, PolicyError, load_policy
 from rostertui.sources import read_source, without_userinfo
 from rostertui.store import runs
+from rostertui.store.database import open_writer
+from rostertui.store.errors import StoreError, is_damage, sqlite_error_line
+from rostertui.store.key import Hasher, hasher_of, writing_key
 from rostertui.store.lock import writer_lock
 from rostertui.store.retention import PruneResult, prune
-from rostertui.store.schema import (
-    checkpoint_in_background,
-    connect,
-    defer_checkpoints,
-    keyed_hasher,
-)
+from rostertui.store.schema import checkpoint_in_background, defer_checkpoints
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,31 @@ class SyncResult:
     run_id: int
     state: str  # good, held or failed
     error: str | None = None
+    warning: str | None = None  # the night is recorded, but something after it did not finish
+
+
+class Stopped(BaseException):
+    """A signal (SIGTERM from systemd or cron's timeout, SIGHUP from a closed terminal) stops
+    the sync as Ctrl-C does: the night is recorded as failed, naming it, and the lock let go."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextmanager
+def stopping_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into `Stopped` for the duration (main thread only)."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def sync(
@@ -42,41 +71,57 @@ def sync(
     as_of: date | None = None,
     progress: runs.Progress | None = None,
     credentials_path: Path | None = None,
+    new_key: bool = False,
 ) -> SyncResult:
-    with writer_lock(db_path):
-        return _locked_sync(db_path, source, policy_path, as_of, progress, credentials_path)
+    with writer_lock(db_path, "sync"):
+        db = open_writer(db_path)
+        try:
+            hasher = hasher_of(writing_key(db_path, db, new_key=new_key))
+            return _night(
+                db, db_path, source, policy_path, as_of, progress, credentials_path, hasher
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(sqlite_error_line(db_path, exc, "write the night")) from exc
+        finally:
+            db.close()
 
 
 def prune_runs(db_path: Path, keep: int) -> PruneResult:
     """Shrink runs older than the newest `keep` to summaries, findings and changes."""
-    with writer_lock(db_path):
-        db = connect(db_path)
+    with writer_lock(db_path, "prune"):
+        db = open_writer(db_path)
         try:
             return prune(db, keep)
+        except sqlite3.Error as exc:
+            raise StoreError(sqlite_error_line(db_path, exc, "prune")) from exc
         finally:
             db.close()
 
 
 def accept_held(db_path: Path, run_id: int) -> None:
     """Apply a held run after a human has looked: it becomes the latest good run."""
-    with writer_lock(db_path):
-        db = connect(db_path)
+    with writer_lock(db_path, "accept-held"):
+        db = open_writer(db_path)
         try:
             runs.accept_held(db, run_id)
+        except sqlite3.Error as exc:
+            raise StoreError(sqlite_error_line(db_path, exc, "accept the run")) from exc
         finally:
             db.close()
 
 
-def _locked_sync(
+def _night(
+    db: sqlite_utils.Database,
     db_path: Path,
     source: str,
     policy_path: Path | None,
     as_of: date | None,
     progress: runs.Progress | None,
-    credentials_path: Path | None = None,
+    credentials_path: Path | None,
+    hasher: Hasher,
 ) -> SyncResult:
-    db = connect(db_path)
     defer_checkpoints(db)
+    known = runs.known_persons(db)  # read before the night writes: a damaged page refuses here
     runs.close_interrupted(db)
     try:
         policy: Policy | None = load_policy(policy_path)
@@ -101,8 +146,7 @@ def _locked_sync(
             )
         if as_of is None and policy.as_of is None and roster.as_of_hint:
             night = roster.as_of_hint
-        hasher = keyed_hasher(db)
-        evaluation = evaluate(roster, policy, night, hasher, runs.known_persons(db))
+        evaluation = evaluate(roster, policy, night, hasher, known)
         state, reason = runs.write_run(
             db,
             run_id,
@@ -114,18 +158,61 @@ def _locked_sync(
             policy.mass_removal_threshold,
             progress,
         )
-        checkpoint = checkpoint_in_background(db_path)
-        if state == "good":
-            prune(db, policy.keep_runs)
         del roster, evaluation  # ~6 M objects freed while the checkpoint writes the night out
-        checkpoint.join()
     except SourceError as exc:
         runs.fail_run(db, run_id, exc.code, exc.message, exc.ref)
         return SyncResult(run_id, "failed", exc.message)
+    except sqlite3.Error as exc:
+        _record_store_failure(db, run_id, exc)
+        raise
+    except Stopped as exc:
+        _stopped(db, run_id, f"the sync was stopped by {exc} (a timeout or a shutdown?)")
+        raise
+    except KeyboardInterrupt:
+        _stopped(db, run_id, "the sync was interrupted (Ctrl-C)")
+        raise
     except BaseException as exc:
-        runs.fail_run(db, run_id, "SOURCE_UNREADABLE", f"the sync stopped: {exc!r}")
+        _stopped(db, run_id, f"the sync stopped: {exc!r}")
         raise
     finally:
         gc.enable()
-        db.close()
-    return SyncResult(run_id, state, reason)
+    return SyncResult(run_id, state, reason, _after_night(db, db_path, state, policy))
+
+
+def _after_night(db, db_path: Path, state: str, policy: Policy) -> str | None:
+    """Prune and checkpoint: the night is committed; a failure here is a warning about the
+    file, never a failed night."""
+    checkpoint = checkpoint_in_background(db_path)
+    problem = None
+    try:
+        if state == "good":
+            prune(db, policy.keep_runs)
+    except sqlite3.Error as exc:
+        db.conn.rollback()
+        problem = sqlite_error_line(db_path, exc, "prune old nights")
+    checkpoint.join()
+    if checkpoint.error is not None:
+        problem = sqlite_error_line(
+            db_path, checkpoint.error, "copy the night from the -wal file into the database"
+        )
+    return problem and f"the night is recorded, but {problem}"
+
+
+def _record_store_failure(db, run_id: int, exc: sqlite3.Error) -> None:
+    """A damaged file gets nothing more (the run row goes again if it can); a full disk or a
+    read-only file gets the failure recorded if there is still room, else the run stays
+    "running" and reads as interrupted."""
+    with suppress(sqlite3.Error):
+        if is_damage(exc):
+            db.conn.rollback()
+            with db.conn:
+                db.execute("DELETE FROM runs WHERE id = ?", [run_id])
+        else:
+            runs.fail_run(
+                db, run_id, "SOURCE_UNREADABLE", f"the database could not be written: {exc}"
+            )
+
+
+def _stopped(db, run_id: int, why: str) -> None:
+    with suppress(sqlite3.Error):  # else the run stays "running" and reads as interrupted
+        runs.fail_run(db, run_id, "SOURCE_UNREADABLE", why)

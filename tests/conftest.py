@@ -1,5 +1,5 @@
 """Shared fixtures: SVG snapshots live in snapshots/, and a demo database built the same way
-every time (fixed clock and secret) so screens can be compared picture for picture."""
+every time (fixed clock and hash key) so screens can be compared picture for picture."""
 
 from __future__ import annotations
 
@@ -26,14 +26,16 @@ SVGImageExtension.dirname = classmethod(_snapshots_dirname)  # type: ignore[meth
 def demo_db(tmp_path_factory) -> Path:
     """Twelve demo nights ending 2026-11-22 (one of them held), deterministically."""
     from rostertui.demo import write_demo_month
-    from rostertui.store import runs, schema
+    from rostertui.store import runs
     from rostertui.sync import sync
 
     patch = pytest.MonkeyPatch()
     patch.setattr(runs, "now", lambda: "2026-11-22T02:00:00+00:00")
-    patch.setattr(schema.secrets, "token_hex", lambda n: "ab" * n)
     folder = tmp_path_factory.mktemp("console")
     db = folder / "demo.db"
+    key = folder / "demo.db.key"  # a fixed hash key, so protected keys are the same every time
+    key.write_text("ab" * 32)
+    key.chmod(0o600)
     states = [
         sync(db, str(n.bundle.folder), policy_path=n.bundle.policy_path, as_of=n.as_of).state
         for n in write_demo_month(folder / "month", today=AS_OF, nights=12, people=600)

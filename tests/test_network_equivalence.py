@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from rostertui.store import schema
+from rostertui.store.key import KEY_ENV
 from tests.servers.harness import (
     Outcome,
     fast_http,
@@ -46,8 +46,8 @@ OneRoster counterparts in metadata.* fields and enabledUser)."""
 
 @pytest.fixture
 def fixed_secret(monkeypatch):
-    """The same database secret everywhere, so a protected person's key is the same hash."""
-    monkeypatch.setattr(schema.secrets, "token_hex", lambda n: "cd" * n)
+    """The same hash key everywhere, so a protected person's key is the same hash."""
+    monkeypatch.setenv(KEY_ENV, "cd" * 32)
 
 
 def _answers(seen: Outcome, drop: frozenset[str]) -> dict[tuple[str, str], tuple[str, frozenset]]:

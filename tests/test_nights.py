@@ -183,13 +183,13 @@ def test_a_sqlite_that_takes_few_parameters_a_statement_still_stores_the_whole_n
             return q.imports(result.run_id), rows
 
     today = stored(tmp_path / "today.db")
-    opened = sync_module.connect
+    opened = sync_module.open_writer
 
-    def old_sqlite(path, **options):
-        db = opened(path, **options)
+    def old_sqlite(path):
+        db = opened(path)
         db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
         return db
 
-    monkeypatch.setattr(sync_module, "connect", old_sqlite)
+    monkeypatch.setattr(sync_module, "open_writer", old_sqlite)
     assert stored(tmp_path / "old.db") == today
     assert sum(s.total for s in today[0]) > 999  # many statements' worth of rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -19,7 +19,10 @@ from rostertui.domain.describe import FIELD_NAMES
 from rostertui.domain.identity import fold_text, normalise_civic_no
 from rostertui.domain.packing import unpack
 from rostertui.domain.verdict import SEVERITY_ORDER
-from rostertui.store.schema import connect, keyed_hasher, rows_of_run
+from rostertui.store.database import open_reader
+from rostertui.store.key import hasher_of, reading_key
+from rostertui.store.lock import holder, writer_alive
+from rostertui.store.schema import rows_of_run
 
 EXPORT_COLUMNS = (
     "run_id", "kind", "key", "name", "email", "school", "group", "status", "change", "code",
@@ -49,6 +52,9 @@ def _timeline(newest_first: list[HistoryEntry]) -> Timeline:
     return Timeline(
         history[0] if history else None, imported[-1] if imported else None, tuple(events)
     )
+
+
+INTERRUPTED = "interrupted: the sync stopped before it finished (its process is gone)"
 
 
 class QueryError(Exception):
@@ -205,13 +211,21 @@ def _login_ids(stored: str | None) -> tuple[str, ...]:
 class Queries:
     """One database's answers. Open with `Queries.open(path)`."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
+        self.path = path
+        key = reading_key(path, db)
+        self._hash = hasher_of(key) if key else None
 
     @classmethod
     def open(cls, path: Path, *, shared: bool = False) -> Queries:
-        """`shared`: the console's worker threads take turns on one connection."""
-        return cls(connect(path, shared=shared))
+        """Read-only. `shared`: the console's worker threads take turns on one connection."""
+        db = open_reader(path, shared=shared)
+        try:
+            return cls(db, path)
+        except BaseException:
+            db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -229,7 +243,7 @@ class Queries:
 
     def runs(self, limit: int = 60) -> list[RunInfo]:
         return [
-            RunInfo(*row)
+            self._as_seen(row)
             for row in self._all(
                 "SELECT id, state, source, format, as_of, started_at, finished_at, error, "
                 "previous_run FROM runs ORDER BY id DESC LIMIT ?",
@@ -247,7 +261,28 @@ class Queries:
             known = self._all("SELECT min(id), max(id) FROM runs")[0]
             span = f"runs are {known[0]}–{known[1]}" if known[0] else "there are no runs yet"
             raise QueryError(f"no run {run_id} in this database ({span})")
-        return RunInfo(*rows[0])
+        return self._as_seen(rows[0])
+
+    def _as_seen(self, row: tuple) -> RunInfo:
+        """A run stored as running is running only while its writer holds the lock; one whose
+        writer is gone (killed, the machine stopped) is interrupted, and said so at once."""
+        info = RunInfo(*row)
+        if info.state != "running":
+            return info
+        if info.id == self._newest_run() and self.writer_since() is not None:
+            return info
+        return replace(info, state="interrupted", error=INTERRUPTED)
+
+    def _newest_run(self) -> int | None:
+        return self._all("SELECT max(id) FROM runs")[0][0]
+
+    def writer_since(self) -> str | None:
+        """Who is writing to the database now ("a sync (pid 12, since …)"), or None. Asked
+        anew each time: the console polls it to see a night start and end."""
+        alive = writer_alive(self.path)
+        if alive is False:
+            return None
+        return holder(self.path) or "a sync or prune (its lock file cannot be read)"
 
     def latest_run(self) -> RunInfo:
         """The latest run of any state: a failed or held night must be seen."""
@@ -593,10 +628,10 @@ class Queries:
         by_login_id = self._login_id_matches(run_id, query)
         exact += by_login_id
         civic = normalise_civic_no(query) if re.fullmatch(r"[\d\s+-]{10,15}", query) else None
-        if civic:
+        if civic and self._hash:  # without the key file no personnummer can be matched
             exact += self._all(
                 f"SELECT {_ROW_COLUMNS} FROM records WHERE civic_hash = ? AND run_id = ?",
-                [keyed_hasher(self.db)(civic), run_id],
+                [self._hash(civic), run_id],
             )
         for row in exact:
             found.setdefault(row[0], _record_row(row))

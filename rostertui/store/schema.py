@@ -1,4 +1,4 @@
-"""Tables, indexes, full-text search and migrations; and opening a database the safe way.
+"""Tables, indexes, full-text search and migrations; and the WAL checkpoint after a night.
 
 Every run's records live side by side (run_id first in every index) so a night can be compared
 with the one before it, and the drill path run → kind → code → rows → record is an index walk.
@@ -7,11 +7,8 @@ WAL lets the console read while a sync writes.
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import sqlite3
 import threading
-from hashlib import sha256
 from pathlib import Path
 
 import sqlite_utils
@@ -119,37 +116,20 @@ MIGRATIONS: list[str] = [
     INSERT INTO records_fts (rowid, key, name, email, login_ids)
     SELECT id, key, name, email, login_ids FROM records WHERE kind != 'membership';
     """,
+    # 3: what is known of protected-identity persons, as keyed hashes only (the key lives outside
+    # this file): a later night withholds any record that refers to one, even without their row.
+    """
+    CREATE TABLE protected_hashes (
+        hash TEXT PRIMARY KEY,          -- keyed hash of the value (full length)
+        what TEXT NOT NULL,             -- id, email, civic_no or login_id
+        last_run INTEGER NOT NULL       -- the latest run that saw it
+    ) WITHOUT ROWID;
+    """,
 ]
 
 FTS_COLUMNS = "key, name, email, login_ids"
 """What records_fts indexes of a record, in its order: an external-content table is told the
 same values when a row goes in and when it comes out (pruning), or its index goes wrong."""
-
-
-class StoreError(Exception):
-    """The database cannot be used; the message says what to do."""
-
-
-def connect(path: Path, *, shared: bool = False) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate; WAL so readers never wait for a sync.
-
-    `shared` lets threads other than the opener use the connection (one at a time).
-    """
-    if path.exists() and path.is_dir():
-        raise StoreError(f"{path} is a folder, not a database file")
-    try:
-        db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=not shared))
-        db.execute("PRAGMA page_size=16384")  # before the first table: fewer, fuller pages
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=5000")
-        db.execute("PRAGMA cache_size=-65536")  # 64 MB: keeps a million-row night's indexes warm
-        _migrate(db)
-    except Exception as exc:  # sqlite3.DatabaseError and friends, from a non-database file
-        if isinstance(exc, StoreError):
-            raise
-        raise StoreError(f"{path}: not a rostertui database ({exc})") from exc
-    return db
 
 
 def rows_of_run(db, run_id: int, table: str = "records", alias: str = "") -> tuple[str, list]:
@@ -174,45 +154,38 @@ def defer_checkpoints(db: sqlite_utils.Database) -> None:
     db.execute("PRAGMA wal_autocheckpoint=0")
 
 
-def checkpoint_in_background(path: Path) -> threading.Thread:
+class Checkpoint(threading.Thread):
+    """The copy, in a thread that keeps its failure (a full disk) for the caller to report:
+    the night is committed in the WAL either way, and a later checkpoint finishes the copy."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(name="rostertui-checkpoint")
+        self.path = path
+        self.error: sqlite3.Error | None = None
+
+    def run(self) -> None:
+        try:
+            conn = sqlite3.connect(self.path)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            self.error = exc
+
+
+def checkpoint_in_background(path: Path) -> Checkpoint:
     """Copy the committed WAL into the database file from another connection, in a thread.
     SQLite lets go of the GIL while it writes, so the copy overlaps the caller's own work."""
 
-    def copy() -> None:
-        conn = sqlite3.connect(path)
-        try:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            conn.close()
-
-    thread = threading.Thread(target=copy, name="rostertui-checkpoint")
+    thread = Checkpoint(path)
     thread.start()
     return thread
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the schema up to date, one transaction per step; the caller checked the version."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise StoreError(
-            f"database schema {version} is newer than this rostertui knows ({len(MIGRATIONS)}); "
-            "upgrade rostertui"
-        )
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         with db.conn:
             db.conn.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
-    if db.execute("SELECT 1 FROM meta WHERE key='secret'").fetchone() is None:
-        with db.conn:
-            db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('secret', ?)",
-                [secrets.token_hex(32)],
-            )
-
-
-def keyed_hasher(db: sqlite_utils.Database):
-    """HMAC-SHA256 with this database's own secret: searchable, not reversible elsewhere."""
-    secret = bytes.fromhex(db.execute("SELECT value FROM meta WHERE key='secret'").fetchone()[0])
-
-    def digest(value: str) -> str:
-        return hmac.new(secret, value.encode(), sha256).hexdigest()
-
-    return digest

@@ -1,0 +1,182 @@
+"""Opening a database file the safe way: readers never write, and nothing but a rostertui
+database (or a new, empty file for a sync) is ever opened as one.
+
+A file is identified from its first 100 bytes before SQLite touches it: the SQLite magic and
+rostertui's application id. Databases made before the id existed are recognised by their tables,
+read through an immutable connection that cannot create a -wal or -shm beside another program's
+file. Readers open `mode=ro`; in a read-only folder, or with the disk full, where SQLite cannot
+make the shared-memory file a WAL reader needs, and with no writer alive and no unapplied WAL,
+they read the file as immutable instead: the same data, without the files.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlite_utils
+
+from rostertui.store.errors import StoreError, os_error_line, sqlite_error_line
+from rostertui.store.lock import writer_alive
+from rostertui.store.schema import MIGRATIONS, migrate
+
+APPLICATION_ID = 0x52535452  # "RSTR"
+READABLE_FROM = 2
+"""The oldest schema the queries can answer from; older needs one sync to upgrade it."""
+_MAGIC = b"SQLite format 3\x00"
+_OURS = frozenset({"meta", "runs", "records", "findings", "imports"})
+
+
+def open_reader(path: Path, *, shared: bool = False) -> sqlite_utils.Database:
+    """Open `path` read-only, or refuse in one line if it is not a rostertui database.
+
+    `shared` lets threads other than the opener use the connection (one at a time).
+    """
+    if not path.exists():
+        raise StoreError(
+            f"{path}: no database here yet; run `rostertui sync SOURCE` or `rostertui demo`"
+        )
+    problem = _identify(path)
+    if problem == "empty":
+        raise StoreError(
+            f"{path}: empty, not a rostertui database (yet: `rostertui sync SOURCE` makes one)"
+        )
+    if problem:
+        raise StoreError(f"{path}: {problem}")
+    try:
+        conn = _connect_read_only(path, shared)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise StoreError(sqlite_error_line(path, exc, "read the database")) from exc
+    if version > len(MIGRATIONS):
+        conn.close()
+        raise StoreError(_newer(path, version))
+    if version < READABLE_FROM:
+        conn.close()
+        raise StoreError(
+            f"{path}: written by an older rostertui (schema {version}); the next "
+            "`rostertui sync` upgrades it"
+        )
+    return sqlite_utils.Database(conn)
+
+
+def open_writer(path: Path) -> sqlite_utils.Database:
+    """Open `path` for a sync, creating the database in a new or empty file, migrating an
+    older one; another program's file, a damaged one, or one it cannot write is refused."""
+    if path.is_dir():
+        raise StoreError(f"{path}: a folder, not a database file")
+    problem = _identify(path) if path.exists() else "empty"
+    if problem not in ("empty", None):
+        raise StoreError(f"{path}: {problem}; rostertui writes only to its own database")
+    for needed, what in ((path, "file"), (path.resolve().parent, "folder")):
+        if needed.exists() and not os.access(needed, os.W_OK):
+            raise StoreError(
+                f"{path}: the database's {what} is read-only for this user; a sync writes the "
+                "database and the -wal file beside it"
+            )
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False)
+        if problem == "empty":
+            conn.execute("PRAGMA page_size=16384")  # before the first table: fuller pages
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        _tune(conn)
+        db = sqlite_utils.Database(conn)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(_newer(path, version))
+        migrate(db)
+        if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")  # a database from before
+    except sqlite3.Error as exc:
+        raise StoreError(sqlite_error_line(path, exc, "open the database for writing")) from exc
+    return db
+
+
+def _tune(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA cache_size=-65536")  # 64 MB: keeps a million-row night's indexes warm
+
+
+def _connect_read_only(path: Path, shared: bool) -> sqlite3.Connection:
+    conn = _uri_connect(path, "mode=ro", shared)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        wal = Path(f"{path}-wal")
+        unapplied = wal.exists() and wal.stat().st_size > 0
+        if unapplied or writer_alive(path) is not False:
+            raise StoreError(sqlite_error_line(path, exc, "read the database")) from exc
+    conn = _uri_connect(path, "mode=ro&immutable=1", shared)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def _uri_connect(path: Path, options: str, shared: bool) -> sqlite3.Connection:
+    uri = f"file:{quote(str(path.resolve()))}?{options}"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=not shared)
+    _tune(conn)
+    return conn
+
+
+def _identify(path: Path) -> str | None:
+    """None for a rostertui database, "empty" for an empty file (or an SQLite file with no
+    tables), else what the file is, as a person would say it."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError as exc:
+        return os_error_line(path, exc, "read it").split(": ", 1)[1]
+    if not header:
+        return "empty"
+    if not header.startswith(_MAGIC):
+        return f"not a rostertui database: not an SQLite file ({_looks_like(header)})"
+    if len(header) < 100:
+        return "a damaged database: its header is cut short"
+    application_id = int.from_bytes(header[68:72], "big")
+    if application_id == APPLICATION_ID:
+        return None
+    if application_id:
+        return f"another program's SQLite database (application id {application_id:#x})"
+    return _identify_by_tables(path)
+
+
+def _identify_by_tables(path: Path) -> str | None:
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1", uri=True)
+        try:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"a damaged database ({exc})"
+    if tables >= _OURS:
+        return None  # made by a rostertui from before the application id
+    wal = Path(f"{path}-wal")
+    if not tables and wal.exists() and wal.stat().st_size:
+        return "an SQLite database whose changes are still in its -wal file, not rostertui's"
+    if not tables:
+        return "empty"
+    shown = ", ".join(sorted(tables)[:5]) + (" …" if len(tables) > 5 else "")
+    return f"another program's SQLite database (tables: {shown}), not a rostertui database"
+
+
+def _looks_like(header: bytes) -> str:
+    for magic, what in ((b"PK\x03\x04", "a zip file"), (b"%PDF", "a PDF")):
+        if header.startswith(magic):
+            return what
+    if b"\x00" not in header:
+        return "it is text"
+    return "unknown binary data"
+
+
+def _newer(path: Path, version: int) -> str:
+    return (
+        f"{path}: database schema {version} is newer than this rostertui knows "
+        f"({len(MIGRATIONS)}); upgrade rostertui"
+    )
