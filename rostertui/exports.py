@@ -34,6 +34,9 @@ def write_export(output: Path, rows: Iterable[dict[str, str]]) -> int:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise ExportError(f"{output}: cannot write ({exc.strerror})") from exc
+    except BaseException:  # the rows could not be read to the end: no half file stays
+        partial.unlink(missing_ok=True)
+        raise
     return count
 
 

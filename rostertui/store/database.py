@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from urllib.parse import quote
 
@@ -65,8 +66,6 @@ def open_reader(path: Path, *, shared: bool = False) -> sqlite_utils.Database:
 def open_writer(path: Path) -> sqlite_utils.Database:
     """Open `path` for a sync, creating the database in a new or empty file, migrating an
     older one; another program's file, a damaged one, or one it cannot write is refused."""
-    if path.is_dir():
-        raise StoreError(f"{path}: a folder, not a database file")
     problem = _identify(path) if path.exists() else "empty"
     if problem not in ("empty", None):
         raise StoreError(f"{path}: {problem}; rostertui writes only to its own database")
@@ -102,25 +101,26 @@ def _tune(conn: sqlite3.Connection) -> None:
 
 
 def _connect_read_only(path: Path, shared: bool) -> sqlite3.Connection:
-    conn = _uri_connect(path, "mode=ro", shared)
     try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
+        return _uri_connect(path, "mode=ro", shared)
     except sqlite3.OperationalError as exc:
-        conn.close()
         wal = Path(f"{path}-wal")
         unapplied = wal.exists() and wal.stat().st_size > 0
         if unapplied or writer_alive(path) is not False:
             raise StoreError(sqlite_error_line(path, exc, "read the database")) from exc
-    conn = _uri_connect(path, "mode=ro&immutable=1", shared)
-    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    return conn
+    return _uri_connect(path, "mode=ro&immutable=1", shared)
 
 
 def _uri_connect(path: Path, options: str, shared: bool) -> sqlite3.Connection:
+    """Connected and read from: SQLite opens the file (and its -shm) at the first read."""
     uri = f"file:{quote(str(path.resolve()))}?{options}"
     conn = sqlite3.connect(uri, uri=True, check_same_thread=not shared)
-    _tune(conn)
+    try:
+        _tune(conn)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -128,6 +128,8 @@ def _identify(path: Path) -> str | None:
     """None for a rostertui database, "empty" for an empty file (or an SQLite file with no
     tables), else what the file is, as a person would say it."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the read forever
+            return "not a rostertui database: not a regular file"
         with path.open("rb") as handle:
             header = handle.read(100)
     except OSError as exc:
@@ -170,9 +172,11 @@ def _looks_like(header: bytes) -> str:
     for magic, what in ((b"PK\x03\x04", "a zip file"), (b"%PDF", "a PDF")):
         if header.startswith(magic):
             return what
-    if b"\x00" not in header:
-        return "it is text"
-    return "unknown binary data"
+    try:
+        header.decode("utf-8")
+    except UnicodeDecodeError:
+        return "unknown binary data"
+    return "it is text"
 
 
 def _newer(path: Path, version: int) -> str:

@@ -40,11 +40,14 @@ def hasher_of(key: bytes) -> Hasher:
 
 
 def reading_key(db_path: Path, db: sqlite_utils.Database) -> bytes | None:
-    """The key for a reader, or None when it is not there (searching by personnummer then
-    cannot match; everything else works). A key that does not fit is refused, not guessed."""
-    key = _given_key(db_path) or _legacy_key(db)
-    if key is not None:
-        _check(db_path, db, key)
+    """The key for a reader, or None when it is not there or not usable (unreadable, another
+    database's): searching by personnummer then cannot match; everything else works."""
+    try:
+        key = _given_key(db_path) or _legacy_key(db)
+        if key is not None:
+            _check(db_path, db, key)
+    except StoreError:
+        return None
     return key
 
 

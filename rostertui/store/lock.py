@@ -79,7 +79,8 @@ def _acquire(path: Path, db_path: Path) -> int:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise StoreError(os_error_line(path, exc, "take the writer lock")) from exc
+            doing = f"write the writer lock {path.name} beside it"
+            raise StoreError(os_error_line(db_path, exc, doing)) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

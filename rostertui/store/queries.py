@@ -655,6 +655,21 @@ class Queries:
                 return addressed
         return list(found.values())[:limit]
 
+    def _check_all_read(self, run_id: int, read: int, kind: str | None, status: str | None) -> None:
+        """A damaged page can end a table walk early without an error: count the run's records
+        through the key index as well, so an export never ends short without saying so."""
+        where = "".join(f" AND {c} = ?" for c, v in (("kind", kind), ("status", status)) if v)
+        values = [v for v in (kind, status) if v]
+        stored = self._all(
+            f"SELECT count(*) FROM records WHERE run_id = ?{where}", [run_id, *values]
+        )[0][0]
+        if read != stored:
+            raise QueryError(
+                f"the database is damaged: run {run_id} has {stored:,} records but only {read:,} "
+                "could be read; restore it from a backup (check it with: sqlite3 FILE "
+                "'PRAGMA integrity_check')"
+            )
+
     def _login_id_matches(self, run_id: int, query: str) -> list[tuple]:
         """Records one of whose login ids is the query, in any case. The full-text index finds
         the candidates (the query's words as a phrase in the login ids); the comparison is made
@@ -709,11 +724,15 @@ class Queries:
             WHERE {" AND ".join(where)} ORDER BY r.id, f.id
         """
         params = ([code] if code else []) + params
-        cursor = self.db.execute(sql, params)
-        for values in cursor:
+        records, last = 0, None
+        for values in self.db.execute(sql, params):
+            records += values[2] != last
+            last = values[2]
             yield {
                 c: "" if v is None else str(v) for c, v in zip(EXPORT_COLUMNS, values, strict=True)
             }
+        if not code:
+            self._check_all_read(run_id, records, kind, status)
         if kind in (None, "run", "file") and status is None:
             for values in self._all(
                 "SELECT run_id, kind, key, code, severity, message, source_ref FROM findings "
