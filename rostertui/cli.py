@@ -116,6 +116,8 @@ def default(ctx: typer.Context) -> None:
 def open_console(db: DbOption = None, run: RunOption = None) -> None:
     """Open the console: status log → import → findings → rows → one record."""
     path = existing_db(db)
+    with queries(path):
+        pass  # a file that is not a rostertui database is refused before anything is shown
     if not out.is_terminal:  # a script or a pipe: the console needs a screen
         err.print("rostertui: no terminal to open the console in; printing the status instead")
         status(db=path, run=run, as_json=False, fail_on=None)

@@ -39,23 +39,31 @@ class SyncResult:
     warning: str | None = None  # the night is recorded, but something after it did not finish
 
 
+_LIKELY = {
+    signal.SIGTERM: "a timeout or a shutdown?",
+    signal.SIGHUP: "its terminal closed?",
+    signal.SIGINT: "Ctrl-C",
+}
+
+
 class Stopped(BaseException):
-    """A signal (SIGTERM from systemd or cron's timeout, SIGHUP from a closed terminal) stops
-    the sync as Ctrl-C does: the night is recorded as failed, naming it, and the lock let go."""
+    """A signal (SIGTERM from systemd or cron's timeout, SIGHUP from a closed terminal, SIGINT)
+    stops the sync: the night is recorded as failed, naming it, and the lock let go."""
 
     def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        super().__init__(f"{name} ({_LIKELY[signum]})" if signum in _LIKELY else name)
         self.signum = signum
 
 
 @contextmanager
 def stopping_on_signals() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into `Stopped` for the duration (main thread only)."""
+    """Turn SIGTERM, SIGHUP and SIGINT into `Stopped` for the duration (main thread only)."""
 
     def stop(signum: int, _frame: object) -> None:
         raise Stopped(signum)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {sig: signal.signal(sig, stop) for sig in _LIKELY}
     try:
         yield
     finally:
@@ -166,7 +174,7 @@ def _night(
         _record_store_failure(db, run_id, exc)
         raise
     except Stopped as exc:
-        _stopped(db, run_id, f"the sync was stopped by {exc} (a timeout or a shutdown?)")
+        _stopped(db, run_id, f"the sync was stopped by {exc}")
         raise
     except KeyboardInterrupt:
         _stopped(db, run_id, "the sync was interrupted (Ctrl-C)")

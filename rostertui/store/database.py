@@ -173,10 +173,14 @@ def _looks_like(header: bytes) -> str:
         if header.startswith(magic):
             return what
     try:
-        header.decode("utf-8")
+        text = header.decode("utf-8")
     except UnicodeDecodeError:
-        return "unknown binary data"
-    return "it is text"
+        text = "\x00"
+    return "it is text" if _texty(text) else "binary data"
+
+
+def _texty(text: str) -> bool:
+    return all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 def _newer(path: Path, version: int) -> str:

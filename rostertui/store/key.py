@@ -82,14 +82,16 @@ def writing_key(db_path: Path, db: sqlite_utils.Database, *, new_key: bool = Fal
         _write_key_file(db_path, key)
     elif not new_key:
         _check(db_path, db, key)
-    with db.conn:
-        db.execute("PRAGMA secure_delete=ON")  # the old key's bytes are overwritten, not freed
-        db.execute("DELETE FROM meta WHERE key = 'secret'")
-        db.execute(
-            "INSERT INTO meta (key, value) VALUES ('key_check', ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [_check_value(key)],
-        )
+    stored = db.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
+    if legacy is not None or stored != (_check_value(key),):  # else nothing to write
+        with db.conn:
+            db.execute("PRAGMA secure_delete=ON")  # the old key's bytes are overwritten
+            db.execute("DELETE FROM meta WHERE key = 'secret'")
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('key_check', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [_check_value(key)],
+            )
     return key
 
 
