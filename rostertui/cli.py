@@ -140,6 +140,8 @@ def serve(
 ) -> None:
     """The same console in a browser (textual-serve), on 127.0.0.1 by default."""
     path = existing_db(db)
+    with queries(path):
+        pass  # refused here, in one line, rather than in every browser tab
     from textual_serve.server import Server
 
     command = f"{shlex.quote(sys.executable)} -m rostertui open --db {shlex.quote(str(path))}"
