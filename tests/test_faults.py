@@ -492,3 +492,15 @@ def test_a_lost_key_stops_the_sync_until_restored_or_renewed(night):
     key_file.write_text(saved)
     key_file.chmod(0o600)
     assert cli(*sync_args(db, bundle)).returncode == 0
+
+
+def test_a_symlink_loop_and_a_missing_folder_are_one_line(tmp_path, template):
+    (tmp_path / "a.db").symlink_to(tmp_path / "b.db")
+    (tmp_path / "b.db").symlink_to(tmp_path / "a.db")
+    assert "cannot be followed to a file" in one_line(
+        cli(*sync_args(tmp_path / "a.db", template[1]))
+    )
+    assert "no database here yet" in one_line(cli("status", "--db", tmp_path / "a.db"))
+    missing = tmp_path / "nowhere" / "r.db"
+    said = one_line(cli(*sync_args(missing, template[1])))
+    assert f"the folder {missing.parent} does not exist" in said

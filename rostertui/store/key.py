@@ -22,13 +22,14 @@ from pathlib import Path
 import sqlite_utils
 
 from rostertui.store.errors import StoreError, os_error_line
+from rostertui.store.lock import real_path
 
 KEY_ENV = "ROSTERTUI_KEY"
 Hasher = Callable[[str], str]
 
 
 def key_path(db_path: Path) -> Path:
-    real = db_path.resolve()
+    real = real_path(db_path)
     return real.with_name(real.name + ".key")
 
 

@@ -27,8 +27,16 @@ _WAIT = 1.0
 """Seconds a writer retries: a reader's `writer_alive` holds a shared lock for microseconds."""
 
 
+def real_path(db_path: Path) -> Path:
+    """The file behind every symlink: what the lock and the key file sit beside."""
+    try:
+        return db_path.resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop
+        raise StoreError(f"{db_path}: cannot be followed to a file ({exc})") from exc
+
+
 def lock_path(db_path: Path) -> Path:
-    real = db_path.resolve()
+    real = real_path(db_path)
     return real.with_name(real.name + ".lock")
 
 
@@ -78,6 +86,8 @@ def _acquire(path: Path, db_path: Path) -> int:
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError as exc:
+            raise StoreError(f"{db_path}: the folder {path.parent} does not exist") from exc
         except OSError as exc:
             doing = f"write the writer lock {path.name} beside it"
             raise StoreError(os_error_line(db_path, exc, doing)) from exc
