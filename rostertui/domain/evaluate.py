@@ -19,7 +19,15 @@ from rostertui.domain.identity import (
     is_valid_email,
     normalise_civic_no,
 )
-from rostertui.domain.model import Group, Membership, Person, Placement, Roster, School
+from rostertui.domain.model import (
+    FileFinding,
+    Group,
+    Membership,
+    Person,
+    Placement,
+    Roster,
+    School,
+)
 from rostertui.domain.organisations import units_below
 from rostertui.domain.policy import Policy, is_protected_marking, is_truthy_flag
 from rostertui.domain.verdict import (
@@ -46,7 +54,8 @@ def evaluate(
     known: KnownPersons | None = None,
 ) -> Evaluation:
     """Judge every record. `protect` is the database's keyed hash (protected ids, civic
-    numbers); `known` are the last good run's persons, to notice an id the registry re-issued."""
+    numbers); `known` are the last good run's persons, to notice an id the registry re-issued,
+    and the hashed ids of every protected person seen before, whose references stay withheld."""
     return _Evaluator(roster, policy, as_of, protect, known).run()
 
 
@@ -67,7 +76,9 @@ class _Evaluator:
         self.schools: dict[str, Verdict] = {}
         self.groups: dict[str, Verdict] = {}
         self.persons: dict[str, Verdict] = {}
-        self.protected_ids: set[str] = set()
+        self.protected_ids: set[str] = set()  # in tonight's source, on any row of the id
+        self.known_protected = known.protected_ids if known is not None else frozenset()
+        self.protected_hashes: dict[str, str] = {}  # keyed hash -> what it is a hash of
         self.memberships_of: dict[str, list[Membership]] = defaultdict(list)
         self.read_by_start: dict[date | None, bool] = {None: True}
         self.members: dict[str, int] = defaultdict(int)  # active memberships of imported persons
@@ -89,17 +100,21 @@ class _Evaluator:
         for membership in roster.memberships:
             self.memberships_of[membership.person_id].append(membership)
         persons = self._persons()
-        memberships = [
-            self._membership(v)
-            for v in self._keyed("membership", roster.memberships, None)
-            if v.record.person_id not in self.protected_ids  # type: ignore[union-attr]
-        ]
+        kept, withheld = self._unprotected_memberships()
+        memberships = [self._membership(v) for v in self._keyed("membership", kept, None)]
         self._group_warnings()
         index = {("school", k): v for k, v in self.schools.items()}
         index |= {("group", k): v for k, v in self.groups.items()}
         index |= {("person", v.key): v for v in persons}
         return Evaluation(
-            self.as_of, schools, groups, persons, memberships, roster.file_findings, index
+            self.as_of,
+            schools,
+            groups,
+            persons,
+            memberships,
+            self._file_findings(withheld),
+            index,
+            list(self.protected_hashes.items()),
         )
 
     # -- shared ---------------------------------------------------------------------------
@@ -323,13 +338,16 @@ class _Evaluator:
     # -- persons ----------------------------------------------------------------------------
 
     def _persons(self) -> list[Verdict]:
-        self.source_person_ids = {p.id for p in self.roster.persons}
+        persons = self.roster.persons
+        self.source_person_ids = {p.id for p in persons}
+        if self.policy.exclude_protected_identity:
+            self.protected_ids = {
+                p.id for p in persons if is_protected_marking(p.protected_marking)
+            }
         verdicts: list[Verdict] = []
-        for verdict in self._keyed("person", self.roster.persons, self.persons):
+        for verdict in self._keyed("person", persons, self.persons):
             person: Person = verdict.record  # type: ignore[assignment]
-            if self.policy.exclude_protected_identity and is_protected_marking(
-                person.protected_marking
-            ):
+            if person.id in self.protected_ids:
                 verdicts.append(self._protected(verdict, person))
                 continue
             if verdict.key == person.id:
@@ -364,10 +382,12 @@ class _Evaluator:
                 verdict.decide()
 
     def _protected(self, verdict: Verdict, person: Person) -> Verdict:
-        """Keep nothing but a keyed hash and the finding: the record itself is withheld."""
-        self.protected_ids.add(person.id)
+        """Keep nothing but keyed hashes and the finding: the record itself is withheld. So is
+        every other row with the id, marked or not, each under a key of its own (`id#2`'s
+        hash), as two rows of one id are two records."""
         self.persons.pop(person.id, None)
-        hidden = Verdict("person", f"protected:{self.protect(person.id)[:12]}", None)
+        self._remember_protected(person)
+        hidden = Verdict("person", f"protected:{self.protect(verdict.key)[:12]}", None)
         hidden.add(
             Finding(
                 "PERSON_PROTECTED_IDENTITY",
@@ -377,6 +397,66 @@ class _Evaluator:
         )
         hidden.decide()
         return hidden
+
+    def _remember_protected(self, person: Person) -> None:
+        """The keyed hashes of what identifies a protected person (source id, e-mail, civic
+        number, login ids), in the forms a search would hash: the id's wins a clash."""
+        protect, hashes = self.protect, self.protected_hashes
+        if person.email:
+            hashes.setdefault(protect(person.email.lower()), "email")
+        canonical = normalise_civic_no(person.civic_no) if person.civic_no else None
+        if canonical:
+            hashes.setdefault(protect(canonical), "civic_no")
+        for login_id in person.login_ids:
+            hashes.setdefault(protect(login_id.casefold()), "login_id")
+        hashes[protect(person.id)] = "id"
+
+    def _refers_to_protected(self, person_id: str) -> bool:
+        """A person withheld tonight, or one not in tonight's source whom an earlier night
+        withheld: only an id missing from the source is hashed (few, not a million)."""
+        if person_id in self.protected_ids:
+            return True
+        if not self.known_protected or person_id in self.source_person_ids:
+            return False
+        return self.protect(person_id) in self.known_protected
+
+    def _unprotected_memberships(self) -> tuple[list[Membership], int]:
+        """The memberships to judge, without any of a protected person's, and how many were
+        left out because their person, protected on an earlier night, has no row tonight (a
+        truncated users file): stored, they would carry her id, groups and school."""
+        memberships = self.roster.memberships
+        absent: set[str] = set()
+        if self.known_protected:
+            missing = self.memberships_of.keys() - self.source_person_ids
+            absent = {person_id for person_id in missing if self._refers_to_protected(person_id)}
+        withheld = self.protected_ids | absent
+        if not withheld:
+            return memberships, 0
+        kept = [m for m in memberships if m.person_id not in withheld]
+        return kept, sum(len(self.memberships_of[person_id]) for person_id in absent)
+
+    def _file_findings(self, withheld_memberships: int) -> list[FileFinding]:
+        """The source's file findings, without those naming a protected person; what was
+        withheld is said as a count, in one run finding that names nobody."""
+        findings = self.roster.file_findings
+        kept = [f for f in findings if not any(map(self._refers_to_protected, f.refers_to))]
+        withheld_findings = len(findings) - len(kept)
+        parts = []
+        if withheld_memberships:
+            parts.append(
+                f"{_counted(withheld_memberships, 'membership', 'refers', 'refer')} to a person "
+                "with a protected identity whose row is not in tonight's source"
+            )
+        if withheld_findings:
+            parts.append(
+                f"{_counted(withheld_findings, 'file finding', 'names', 'name')} a person with "
+                "a protected identity"
+            )
+        if parts:
+            alone = withheld_memberships + withheld_findings == 1
+            message = "; ".join(parts) + ("; it is withheld" if alone else "; they are withheld")
+            kept.append(FileFinding("PERSON_PROTECTED_IDENTITY", "run", "", message))
+        return kept
 
     def _person(self, verdict: Verdict, person: Person) -> None:
         if person.inactive_reason:
@@ -398,7 +478,7 @@ class _Evaluator:
             problem = civic_no_problem(person.civic_no, self.as_of)
             if problem:
                 verdict.add(Finding("PERSON_INVALID_CIVIC_NO", "warning", problem, "civic_no"))
-        if self.known is not None:
+        if self.known is not None and self.known.ids:  # not before a good run with persons
             self._id_changed(verdict, person)
         self._schools_of(verdict, person)
         if not any(f.severity in ("exclude", "pending") for f in verdict.findings):
@@ -447,7 +527,7 @@ class _Evaluator:
                 matches.append(("personnummer", known.by_civic_hash.get(self.protect(canonical))))
         source_ids = self.source_person_ids
         for what, old_id in matches:
-            if old_id and old_id not in source_ids:
+            if old_id and old_id not in source_ids and not self._refers_to_protected(old_id):
                 verdict.add(
                     Finding(
                         "PERSON_ID_CHANGED",
@@ -697,3 +777,10 @@ class _Evaluator:
             )
         verdict.decide()
         return verdict
+
+
+def _counted(count: int, noun: str, verb_one: str, verb_many: str) -> str:
+    """Say "1 membership refers" or "4 memberships refer"."""
+    if count == 1:
+        return f"1 {noun} {verb_one}"
+    return f"{count:,} {noun}s {verb_many}"

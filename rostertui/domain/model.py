@@ -93,9 +93,11 @@ class FileFinding:
 
     code: str
     kind: Kind  # "file" or "run"
-    key: str  # file name or run id
+    key: str  # file name or run id ("" for a run finding made before the run has an id)
     message: str
     ref: str = ""
+    refers_to: tuple[str, ...] = ()
+    """The person ids the message names: one who has a protected identity withholds it."""
 
 
 @dataclass(slots=True)

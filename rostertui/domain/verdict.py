@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from rostertui.domain.model import FileFinding, Group, Membership, Person, School
@@ -86,11 +86,17 @@ class Verdict:
 @dataclass(frozen=True, slots=True)
 class KnownPersons:
     """The last good run's imported persons, by what identifies a human beyond the source id:
-    a person who comes back under a new id would orphan the old account."""
+    a person who comes back under a new id would orphan the old account. Before the first good
+    run the three are empty.
+
+    `protected_ids` are the keyed hashes of every source id any earlier run withheld as a
+    protected identity: a night whose file lacks such a person's row still withholds whatever
+    refers to them."""
 
     ids: frozenset[str]
     by_email: dict[str, str]  # lower-cased e-mail -> person key
     by_civic_hash: dict[str, str]  # keyed hash of the civic number -> person key
+    protected_ids: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -104,6 +110,10 @@ class Evaluation:
     memberships: list[Verdict]
     file_findings: list[FileFinding]
     index: dict[tuple[str, str], Verdict]  # schools, groups and persons by (kind, key)
+    protected_hashes: list[tuple[str, str]] = field(default_factory=list)
+    """(keyed hash, what) of each value that identifies a person withheld as protected tonight:
+    what is "id", "email", "civic_no" or "login_id". Kept so a later night and a search can
+    recognise them without storing them."""
 
     def by_kind(self) -> dict[str, list[Verdict]]:
         return {

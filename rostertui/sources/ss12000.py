@@ -582,6 +582,7 @@ class _Builder:
                     f"{len({id(issues) for *_, issues in unmatched})} duties name person "
                     f"{person_id!r}, who is not in /persons",
                     self.base + "/duties",
+                    refers_to=(person_id,),
                 )
             )
         return persons

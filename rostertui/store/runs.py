@@ -56,10 +56,12 @@ def begin_run(db: sqlite_utils.Database, source: str, as_of: str, policy: dict) 
 
 
 def known_persons(db: sqlite_utils.Database) -> KnownPersons | None:
-    """The last good run's imported persons by e-mail and civic hash (PERSON_ID_CHANGED)."""
+    """The last good run's imported persons by e-mail and civic hash (PERSON_ID_CHANGED), and
+    the hashed ids of every person any run withheld as protected (None: nothing known yet)."""
+    protected = frozenset(_protected_ids(db.conn))
     previous = latest_good_run(db)
     if previous is None:
-        return None
+        return KnownPersons(frozenset(), {}, {}, protected) if protected else None
     rows = db.execute(
         "SELECT key, email, civic_hash FROM records WHERE run_id = ? AND kind = 'person' "
         "AND status = 'imported'",
@@ -69,7 +71,12 @@ def known_persons(db: sqlite_utils.Database) -> KnownPersons | None:
         ids=frozenset(key for key, _, _ in rows),
         by_email={email.lower(): key for key, email, _ in rows if email},
         by_civic_hash={civic: key for key, _, civic in rows if civic},
+        protected_ids=protected,
     )
+
+
+def _protected_ids(conn) -> Iterator[str]:
+    return (row[0] for row in conn.execute("SELECT hash FROM protected_hashes WHERE what = 'id'"))
 
 
 def close_interrupted(db: sqlite_utils.Database) -> None:
@@ -128,8 +135,9 @@ def write_run(
         )
         written = _write_records(conn, run_id, evaluation, hasher, previous, progress)
         _write_file_findings(conn, run_id, evaluation.file_findings)
+        _remember_protected(conn, run_id, evaluation.protected_hashes)
         if previous is not None:
-            _diff(conn, run_id, previous, delta_kinds, written)
+            _diff(conn, run_id, previous, delta_kinds, written, hasher)
         conn.execute(
             f"INSERT INTO records_fts (rowid, {FTS_COLUMNS}) SELECT id, {FTS_COLUMNS} "
             "FROM records WHERE run_id = ? AND kind != 'membership'",
@@ -145,6 +153,17 @@ def write_run(
             [state, now(), held.message if held else None, run_id],
         )
     return state, held.message if held else None
+
+
+def _remember_protected(conn, run_id: int, hashes: list[tuple[str, str]]) -> None:
+    """Keyed hashes of tonight's protected persons, kept across runs (pruning leaves them): a
+    later night whose file lacks her row still knows her id. An id's hash stays an id's."""
+    conn.executemany(
+        "INSERT INTO protected_hashes (hash, what, last_run) VALUES (?, ?, ?) "
+        "ON CONFLICT (hash) DO UPDATE SET last_run = excluded.last_run, "
+        "what = CASE excluded.what WHEN 'id' THEN 'id' ELSE what END",
+        [(digest, what, run_id) for digest, what in hashes],
+    )
 
 
 def _mass_removal(conn, run_id: int, previous: int | None, threshold: float) -> FileFinding | None:
@@ -422,18 +441,35 @@ def _write_file_findings(conn, run_id: int, findings: Iterable[FileFinding]) -> 
         "INSERT INTO findings (run_id, kind, key, code, severity, message, source_ref) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (run_id, f.kind, f.key, f.code, _file_severity(f.code), f.message, f.ref)
+            (run_id, f.kind, _file_key(f, run_id), f.code, _file_severity(f.code), f.message, f.ref)
             for f in findings
         ],
     )
 
 
+def _file_key(finding: FileFinding, run_id: int) -> str:
+    """A run finding made before the run had an id (by the evaluator) is keyed by it here."""
+    return finding.key or (str(run_id) if finding.kind == "run" else "")
+
+
+_FILE_SEVERITIES = {
+    "SOURCE_ROW_MALFORMED": "error",
+    "MASS_REMOVAL_HELD": "error",
+    "PERSON_PROTECTED_IDENTITY": "exclude",  # memberships withheld: left out on purpose
+}
+
+
 def _file_severity(code: str) -> str:
-    return {"SOURCE_ROW_MALFORMED": "error", "MASS_REMOVAL_HELD": "error"}.get(code, "warning")
+    return _FILE_SEVERITIES.get(code, "warning")
 
 
 def _diff(
-    conn, run_id: int, previous: int, delta_kinds: frozenset[str], written: dict[str, range]
+    conn,
+    run_id: int,
+    previous: int,
+    delta_kinds: frozenset[str],
+    written: dict[str, range],
+    hasher: Callable[[str], str],
 ) -> None:
     """What changed in the records the insert marked updated, and the last good run's records
     gone from the source, which become absent.
@@ -461,7 +497,20 @@ def _diff(
             for rid, kind, old, new in updated
         ],
     )
+    _absent(conn, run_id, previous, delta_kinds, hasher)
+
+
+def _absent(
+    conn, run_id: int, previous: int, delta_kinds: frozenset[str], hasher: Callable[[str], str]
+) -> None:
+    """The last good run's imported records gone tonight, copied in as absent and removed.
+
+    Not a person whose id a night has since withheld as protected, nor a membership of hers:
+    the copy would carry her id, name and groups. Her removal still counts (a marking column
+    gone wrong must still hold the run): tonight's withheld record says removed, or, without
+    her row tonight, a withheld absent record does."""
     skip = ",".join("?" for _ in delta_kinds) or "''"
+    protected = _ProtectedGone(conn, hasher)
     conn.execute(
         f"""
         INSERT INTO records (run_id, kind, key, name, email, school, grp, status, change,
@@ -474,10 +523,52 @@ def _diff(
               EXCEPT SELECT kind, key FROM records WHERE run_id = ?) AS gone
         JOIN records p ON p.run_id = ? AND p.kind = gone.kind AND p.key = gone.key
         JOIN shown_records s ON s.id = p.id
-        WHERE p.status = 'imported'
+        WHERE p.status = 'imported' {protected.condition}
         """,
         [run_id, previous, *sorted(delta_kinds), run_id, previous],
     )
+    for person_id in sorted(protected.removed):
+        hidden = f"protected:{hasher(person_id)[:12]}"
+        marked = conn.execute(
+            "UPDATE records SET change = 'removed' WHERE run_id = ? AND kind = 'person' "
+            "AND key = ?",
+            [run_id, hidden],
+        )
+        if not marked.rowcount:
+            conn.execute(
+                "INSERT INTO records (run_id, kind, key, status, change) "
+                "VALUES (?, 'person', ?, 'absent', 'removed')",
+                [run_id, hidden],
+            )
+
+
+class _ProtectedGone:
+    """Asked by the absent copy, of each record gone tonight only (few), whether it is a
+    protected person's: each person id is hashed once. `removed` collects the ids of those
+    the last good run imported. No condition when no protected person is known."""
+
+    def __init__(self, conn, hasher: Callable[[str], str]) -> None:
+        self.protected = frozenset(_protected_ids(conn))
+        self.hasher = hasher
+        self.removed: set[str] = set()
+        self.by_id: dict[str, bool] = {}
+        self.condition = ""
+        if self.protected:
+            conn.create_function("rostertui_withheld", 4, self.withheld)
+            self.condition = "AND NOT rostertui_withheld(p.kind, p.key, p.person_key, p.status)"
+
+    def withheld(self, kind: str, key: str, person_key: str | None, status: str) -> bool:
+        person_id = key if kind == "person" else person_key
+        if kind not in ("person", "membership") or not person_id:
+            return False
+        protected = self.by_id.get(person_id)
+        if protected is None:
+            protected = self.by_id[person_id] = self.hasher(person_id) in self.protected
+        if not protected:
+            return False
+        if kind == "person" and status == "imported":
+            self.removed.add(person_id)
+        return True
 
 
 def _changed(kind: str, old: str, new: str) -> dict[str, list[str]]:
