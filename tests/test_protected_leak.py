@@ -504,3 +504,21 @@ def test_the_demos_held_night_leaves_no_trace_of_a_protected_pupil_it_cut(tmp_pa
             assert leaks(data, tuple(secrets)) == [], suffix
         messages = [m for _, _, code, m, _ in q.run_findings(result.run_id)]
     assert any(WITHHELD in message for message in messages), messages
+
+
+@pytest.mark.parametrize("her_row", ["there", "missing"])
+def test_her_guardians_row_keeps_its_own_details_but_not_her_id(tmp_path, her_row):
+    """OneRoster names a guardian's children in agentSourcedIds: stored as sent, his row would
+    carry her id. The guardian stays (excluded by role, as any guardian); her id is cut out."""
+    synced(her_bundle(), tmp_path, 1)
+    bundle = her_bundle()
+    guardian = user_row("g1", "guardian", "Sten", "Åberg", "sten.aberg@example.se")
+    bundle.add("users", guardian | {"agentSourcedIds": f"p2,{HEDVIG}"})
+    if her_row == "missing":
+        bundle.drop("users", HEDVIG)
+    result = synced(bundle, tmp_path, 2)
+    with Queries.open(tmp_path / "r.db") as q:
+        assert leaks(on_disk(tmp_path / "r.db")) == []
+        record = q.record(result.run_id, "person", "g1")
+        assert record is not None and record.row.status == "excluded"
+        assert record.raw is not None and record.raw["agentSourcedIds"] == "p2,(withheld)"

@@ -350,6 +350,9 @@ class _Evaluator:
             if person.id in self.protected_ids:
                 verdicts.append(self._protected(verdict, person))
                 continue
+            if person.refers_to and person.raw:
+                named = [p for p in person.refers_to if self._refers_to_protected(p)]
+                person.raw = person.raw.without(named) if named else person.raw
             if verdict.key == person.id:
                 self._person(verdict, person)
             verdict.decide()

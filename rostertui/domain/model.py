@@ -7,12 +7,15 @@ on both ends: sources convert exclusive OneRoster end dates before they get here
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from rostertui.domain.identity import mask_civic_no, mask_civic_nos_in
 from rostertui.domain.packing import pack, unpack
+
+WITHHELD = "(withheld)"
+"""What stands where a protected person's id or name was."""
 
 Kind = str
 """One of "school", "person", "group", "membership" (plus "run" and "file" for findings)."""
@@ -61,6 +64,14 @@ class RawRow:
     @property
     def values(self) -> tuple[str, ...]:
         return tuple(unpack(self.packed))
+
+    def without(self, ids: Iterable[str]) -> RawRow:
+        """The row with these ids cut out of every value: another person's row that names a
+        protected person (a guardian's agentSourcedIds) must not store her id."""
+        values = list(self.values)
+        for person_id in ids:
+            values = [value.replace(person_id, WITHHELD) for value in values]
+        return RawRow(self.header, pack(values), self.origin, self.line)
 
     @property
     def ref(self) -> str:
@@ -146,6 +157,9 @@ class Person:
     username / userIds / identifier): what a ticket often quotes instead of a name."""
     raw: RawRow | None = None
     issues: tuple[SourceIssue, ...] = ()
+    refers_to: tuple[str, ...] = ()
+    """The other persons this row names (OneRoster agentSourcedIds, SS 12000 responsibles): a
+    protected one's id is cut out of the raw row before it is stored."""
 
     @property
     def name(self) -> str:

@@ -656,6 +656,7 @@ def person_of(
         inactive_reason=inactive,
         login_ids=login_ids_of(row, policy),
         issues=tuple(row.issues),
+        refers_to=tuple(i.strip() for i in row["agentSourcedIds"].split(",") if i.strip()),
     )
 
 

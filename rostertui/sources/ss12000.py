@@ -27,6 +27,7 @@ import httpx
 
 from rostertui.domain.identity import login_ids_without_civic_no, mask_civic_no
 from rostertui.domain.model import (
+    WITHHELD,
     Capabilities,
     FileFinding,
     Group,
@@ -567,6 +568,11 @@ class _Builder:
                     else "",
                     login_ids=_login_ids(item),
                     issues=tuple(item.issues),
+                    refers_to=tuple(
+                        _ref(r.get("person"))
+                        for r in _list(item.data.get("responsibles"))
+                        if isinstance(r, dict) and _ref(r.get("person"))
+                    ),
                 )
             )
             entries.append((_person_raw(item.data), page.url, line))
@@ -900,7 +906,7 @@ def _withheld(responsible: Any) -> Any:
     marking = person.get("securityMarking") if isinstance(person, dict) else None
     if not marking or str(marking).strip().casefold() == "ingen":
         return responsible
-    return {**responsible, "person": {"id": person.get("id"), "displayName": "(withheld)"}}
+    return {**responsible, "person": {"id": person.get("id"), "displayName": WITHHELD}}
 
 
 def _by_id(entry: dict[str, Any]) -> dict[str, Any]:
