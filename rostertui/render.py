@@ -6,6 +6,8 @@ Every piece of source text goes through `Text(...)`, never markup, so a name lik
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Any
 
@@ -31,7 +33,15 @@ from rostertui.store.queries import (
     Timeline,
 )
 
-STATE_STYLE = {"good": "green", "held": "yellow", "failed": "bold red", "running": "cyan"}
+STATE_STYLE = {
+    "good": "green",
+    "held": "yellow",
+    "failed": "bold red",
+    "interrupted": "bold red",
+    "running": "cyan",
+}
+ALARM_STATES = frozenset({"held", "failed", "interrupted"})
+"""The states a night cannot be trusted in: the console's home puts them in an alarm box."""
 SEVERITY_STYLE = {"error": "bold red", "exclude": "yellow", "pending": "cyan", "warning": "blue"}
 STATUS_STYLE = {
     "imported": "green",
@@ -53,10 +63,15 @@ def safe(value: object) -> Text:
     return Text(cleaned)
 
 
+def state_text(state: str) -> Text:
+    """A run's state in words (INTERRUPTED, not a colour alone)."""
+    return Text(state.upper(), style=STATE_STYLE.get(state, ""))
+
+
 def run_line(run: RunInfo, latest_good: int | None) -> Text:
     line = Text()
     line.append(f"Run {run.id} ")
-    line.append(run.state.upper(), style=STATE_STYLE.get(run.state, ""))
+    line.append_text(state_text(run.state))
     line.append(f"  as of {run.as_of}  started {run.started_at[:16].replace('T', ' ')}  from ")
     line.append_text(safe(_source_name(run.source)))
     if latest_good != run.id:
@@ -68,6 +83,59 @@ def run_line(run: RunInfo, latest_good: int | None) -> Text:
         line.append("\nReason: ", style="bold")
         line.append_text(safe(run.error))
     return line
+
+
+_WRITERS = {
+    "sync": "A sync is running",
+    "prune": "A prune is running",
+    "accept-held": "A held run is being accepted",
+}
+
+
+def writer_banner(
+    holder: str, writing: RunInfo | None, shown: RunInfo, following: bool, now: datetime
+) -> Text:
+    """Who is writing to the database and which night is shown meanwhile: "A sync is running
+    (since 16:40 UTC, run 25); showing the last good night, run 24 of 2026-12-06. This view
+    refreshes when it ends." `holder` is the lock holder's own words ("a sync (pid 12, since
+    2026-12-07 16:40:02 UTC)"), `writing` the night being written, `following` whether the
+    view follows the latest night (rather than one picked)."""
+    named = re.match(r"an? ([\w-]+) \(", holder)
+    kind = named[1] if named else ""
+    stamp = re.search(r"since (\d{4}-\d\d-\d\d \d\d:\d\d)", holder)
+    if kind == "prune":
+        writing = None  # a night left as running by a killed sync is not the prune's
+    details = []
+    if writing:
+        details = [_since(datetime.fromisoformat(writing.started_at), now), f"run {writing.id}"]
+    elif stamp:
+        details = [_since(datetime.fromisoformat(f"{stamp[1]}+00:00"), now)]
+    headline = _WRITERS.get(kind) or f"{holder[:1].upper()}{holder[1:]} is writing"
+    line = safe(headline + (f" ({', '.join(details)})" if details else ""))
+    line.stylize("bold")
+    if kind == "prune":
+        line.append("; it shrinks old nights, no night is being written.")
+    elif writing and shown.id != writing.id:
+        if not following:
+            night = f"run {shown.id}"
+        elif shown.state == "good":
+            night = f"the last good night, run {shown.id}"
+        else:
+            night = f"the latest finished night (there is no good one), run {shown.id}"
+        line.append(f"; showing {night} of {shown.as_of}.")
+    elif writing:
+        line.append("; this night has no import types until it ends.")
+    else:
+        line.append(".")
+    line.append(" This view refreshes when it ends.")
+    return line
+
+
+def _since(moment: datetime, now: datetime) -> str:
+    """The time alone today ("since 16:40 UTC"), with the date on another day."""
+    moment = moment.astimezone(UTC)
+    same_day = moment.date() == now.astimezone(UTC).date()
+    return f"since {moment.strftime('%H:%M' if same_day else '%Y-%m-%d %H:%M')} UTC"
 
 
 def _source_name(source: str) -> str:

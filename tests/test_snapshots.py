@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 from textual.widgets import Input
 
@@ -33,6 +39,35 @@ def journey(*keys: str):
 @pytest.mark.parametrize("size", SIZES)
 def test_status_log(snap_compare, demo_db, size):
     assert snap_compare(RosterApp(demo_db), terminal_size=size, run_before=journey())
+
+
+@pytest.fixture
+def sync_running(demo_db, tmp_path, monkeypatch) -> Iterator[Path]:
+    """The demo's twelve nights and a thirteenth being written: a sync holds the lock."""
+    from rostertui.store import runs
+    from rostertui.store.database import open_writer
+    from rostertui.store.lock import writer_lock
+
+    db = tmp_path / demo_db.name
+    with (
+        closing(sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True)) as original,
+        closing(sqlite3.connect(db)) as copy,
+    ):
+        original.backup(copy)
+    shutil.copy(demo_db.with_name("demo.db.key"), tmp_path / "demo.db.key")
+    monkeypatch.setattr(runs, "now", lambda: "2026-11-23T02:00:00+00:00")
+    with writer_lock(db, "sync"):
+        writer = open_writer(db)
+        try:
+            runs.begin_run(writer, "/srv/sis/tonight", "2026-11-23", {})
+        finally:
+            writer.close()
+        yield db
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_status_log_during_a_sync(snap_compare, sync_running, size):
+    assert snap_compare(RosterApp(sync_running), terminal_size=size, run_before=journey())
 
 
 @pytest.mark.parametrize("size", SIZES)

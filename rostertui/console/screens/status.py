@@ -1,26 +1,30 @@
 """Home: last night at a glance — the run, its import types, and what is new since the night
-before. A held or failed night says so in words, first."""
+before. A held, failed or interrupted night says so in words, first. While a sync writes the
+next night, the home shows the last good one under a banner and refreshes when the sync ends."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Sparkline, Static
 
+from rostertui.console.home import Home, gather_home
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.screens.imports import ImportScreen
 from rostertui.console.screens.rows import RowsScreen
 from rostertui.console.screens.runs import RunPicker
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.console.widgets.keybar import KeyBar
+from rostertui.console.widgets.writer_banner import WriterBanner
 from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import KIND_LABELS
 from rostertui.domain.verdict import SEVERITY_ORDER
-from rostertui.render import SUMMARY_COLUMNS, code_cells, run_line
-from rostertui.store.queries import CodeSummary, ImportSummary, QueryError, RunInfo
+from rostertui.render import ALARM_STATES, SUMMARY_COLUMNS, code_cells, run_line, writer_banner
+from rostertui.store.queries import CodeSummary, ImportSummary, RunInfo
 
 _SHORT = {
     "total": "Rows",
@@ -56,6 +60,7 @@ class StatusScreen(RosterScreen):
 
     def compose(self) -> ComposeResult:
         yield Breadcrumb(id="crumbs")
+        yield WriterBanner(id="banner")
         yield Static(id="run-line")
         with Horizontal(id="trend"):
             yield Static("Errors, last nights ", id="trend-label")
@@ -83,42 +88,33 @@ class StatusScreen(RosterScreen):
             codes.add_column(label, key=key)
         self.load()
 
-    @work(thread=True, exclusive=True)
     def load(self) -> None:
-        def gather(q):
-            run = q.run(self.run_id) if self.run_id is not None else q.latest_run()
-            return (
-                run,
-                q.latest_good_run_id(),
-                q.imports(run.id),
-                q.findings_by_code(run.id),
-                q.errors_by_night(),
-            )
+        self.fetch(lambda q: gather_home(q, self.run_id), self.show, group="load")
 
-        try:
-            answer = self.roster.ask(gather)
-        except QueryError as exc:
-            self.app.call_from_thread(self.show_empty, str(exc))
-            return
-        self.app.call_from_thread(self.show, *answer)
+    def on_writer_banner_changed(self) -> None:
+        self.load()
 
-    def show_empty(self, message: str) -> None:
-        self.query_one("#run-line", Static).update(Text(message))
+    def show_failure(self, line: str) -> None:
+        self.query_one("#run-line", Static).update(Text(line))
 
-    def show(
-        self,
-        run: RunInfo,
-        latest_good: int | None,
-        imports: list[ImportSummary],
-        codes: list[CodeSummary],
-        nights: list[tuple[int, str, int]],
-    ) -> None:
-        self.run = run
+    def show(self, home: Home) -> None:
+        run = self.run = home.run
+        banner = None
+        if home.pulse.writer is not None:
+            following = self.run_id is None
+            now = datetime.now(UTC)
+            banner = writer_banner(home.pulse.writer, home.writing, run, following, now)
+        self.query_one(WriterBanner).show(home.pulse, banner)
         self.crumb = f"Run {run.id} ({run.as_of})"
         self.query_one(Breadcrumb).on_mount()
         line = self.query_one("#run-line", Static)
-        line.update(run_line(run, latest_good))
-        line.set_class(run.state in ("held", "failed"), "alarm")
+        line.update(run_line(run, home.latest_good))
+        line.set_class(run.state in ALARM_STATES, "alarm")
+        self.show_tables(home.imports, home.codes, home.nights)
+
+    def show_tables(
+        self, imports: list[ImportSummary], codes: list[CodeSummary], nights: list[tuple]
+    ) -> None:
         self.query_one("#sparkline", Sparkline).data = [float(n) for _, _, n in nights]
         table = self.query_one("#imports", DataTable)
         table.clear()
@@ -138,7 +134,8 @@ class StatusScreen(RosterScreen):
                 RULES[code.code].title if code.code in RULES else "",
                 key=f"{code.kind}:{code.code}:{code.severity}",
             )
-        (codes_table if ordered else table).focus()
+        if self.is_current:
+            (codes_table if ordered else table).focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if self.run is None or event.row_key.value is None:
@@ -161,12 +158,15 @@ class StatusScreen(RosterScreen):
         self.app.push_screen(RunPicker(), chosen)
 
     def action_step(self, delta: int) -> None:
-        if self.run is None:
+        if self.run is not None:
+            self.fetch(lambda q: [r.id for r in q.runs()], lambda ids: self.step(ids, delta))
+
+    def step(self, run_ids: list[int], delta: int) -> None:
+        if self.run is None or self.run.id not in run_ids:
             return
-        runs = [r.id for r in self.roster.ask(lambda q: q.runs())]
-        position = runs.index(self.run.id) - delta  # runs come newest first
-        if 0 <= position < len(runs):
-            self.run_id = runs[position]
+        position = run_ids.index(self.run.id) - delta  # runs come newest first
+        if 0 <= position < len(run_ids):
+            self.run_id = run_ids[position]
             self.load()
 
     def export_filters(self):

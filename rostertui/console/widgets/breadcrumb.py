@@ -8,6 +8,9 @@ from textual.widgets import Static
 
 class Breadcrumb(Static):
     def on_mount(self) -> None:
-        crumbs = [getattr(s, "crumb", "") for s in self.app.screen_stack]
-        text = Text(" › ".join(c for c in crumbs if c))
-        self.update(text)
+        """The crumbs of the screens up to this one: a screen refreshed while another is on top
+        of it (the home, when a sync ends) must not take that one's crumb."""
+        stack = self.app.screen_stack
+        below = stack[: stack.index(self.screen) + 1] if self.screen in stack else stack
+        crumbs = [getattr(s, "crumb", "") for s in below]
+        self.update(Text(" › ".join(c for c in crumbs if c)))
