@@ -387,6 +387,8 @@ def test_a_killed_sync_reads_as_interrupted_and_fails_monitoring(night, big_bund
     assert '"state": "interrupted"' in cli("status", "--db", db, "--json").stdout
     assert cli("status", "--db", db, "--fail-on", "error").returncode == 1
     assert cli("status", "--db", db, "--fail-on", "warning").returncode == 1
+    with writer_lock(db, "prune"):  # a prune holding the lock writes no night
+        assert "INTERRUPTED" in cli("status", "--db", db).stdout
     night_after = cli(*sync_args(db, bundle, "2026-11-24"))
     assert night_after.returncode == 0, night_after.stderr  # no cleanup needed
 

@@ -117,7 +117,7 @@ def _describe(fd: int, what: str) -> None:
     """Best effort: the lock holds without its description (a full disk cannot write it)."""
     since = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
     text = (
-        f"a {what} (pid {os.getpid()}, since {since} UTC)\n"
+        f"{'an' if what[0] in 'aeiou' else 'a'} {what} (pid {os.getpid()}, since {since} UTC)\n"
         "rostertui's writer lock. Left behind by a killed process it is harmless: the lock is "
         "the process's flock on this file, which ends with the process.\n"
     )

@@ -54,6 +54,7 @@ def _timeline(newest_first: list[HistoryEntry]) -> Timeline:
     )
 
 
+_NOT_A_SYNC = ("a prune (", "an accept-held (")
 INTERRUPTED = "interrupted: the sync stopped before it finished (its process is gone)"
 
 
@@ -269,8 +270,9 @@ class Queries:
         info = RunInfo(*row)
         if info.state != "running":
             return info
-        if info.id == self._newest_run() and self.writer_since() is not None:
-            return info
+        writer = self.writer_since()
+        if info.id == self._newest_run() and writer and not writer.startswith(_NOT_A_SYNC):
+            return info  # a prune or an acceptance holding the lock writes no night
         return replace(info, state="interrupted", error=INTERRUPTED)
 
     def _newest_run(self) -> int | None:
