@@ -81,39 +81,33 @@ def sync(
     credentials_path: Path | None = None,
     new_key: bool = False,
 ) -> SyncResult:
-    with writer_lock(db_path, "sync"):
-        db = open_writer(db_path)
-        try:
-            hasher = hasher_of(writing_key(db_path, db, new_key=new_key))
-            return _night(
-                db, db_path, source, policy_path, as_of, progress, credentials_path, hasher
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(sqlite_error_line(db_path, exc, "write the night")) from exc
-        finally:
-            db.close()
+    with _writing(db_path, "sync", "write the night") as db:
+        hasher = hasher_of(writing_key(db_path, db, new_key=new_key))
+        return _night(db, db_path, source, policy_path, as_of, progress, credentials_path, hasher)
 
 
 def prune_runs(db_path: Path, keep: int) -> PruneResult:
     """Shrink runs older than the newest `keep` to summaries, findings and changes."""
-    with writer_lock(db_path, "prune"):
-        db = open_writer(db_path)
-        try:
-            return prune(db, keep)
-        except sqlite3.Error as exc:
-            raise StoreError(sqlite_error_line(db_path, exc, "prune")) from exc
-        finally:
-            db.close()
+    with _writing(db_path, "prune", "prune") as db:
+        return prune(db, keep)
 
 
 def accept_held(db_path: Path, run_id: int) -> None:
     """Apply a held run after a human has looked: it becomes the latest good run."""
-    with writer_lock(db_path, "accept-held"):
+    with _writing(db_path, "accept-held", "accept the run") as db:
+        runs.accept_held(db, run_id)
+
+
+@contextmanager
+def _writing(db_path: Path, what: str, doing: str) -> Iterator[sqlite_utils.Database]:
+    """The writer lock held for `what`, the database open for writing, and an SQLite failure
+    while `doing` turned into its one line."""
+    with writer_lock(db_path, what):
         db = open_writer(db_path)
         try:
-            runs.accept_held(db, run_id)
+            yield db
         except sqlite3.Error as exc:
-            raise StoreError(sqlite_error_line(db_path, exc, "accept the run")) from exc
+            raise StoreError(sqlite_error_line(db_path, exc, doing)) from exc
         finally:
             db.close()
 
