@@ -26,8 +26,9 @@ from rostertui.domain.model import RECORD_KINDS
 from rostertui.domain.verdict import STATUSES
 from rostertui.exports import SUFFIXES, ExportError, write_export
 from rostertui.sources import without_userinfo
+from rostertui.store.answers import RecordDetail
 from rostertui.store.errors import StoreError, failure_line
-from rostertui.store.queries import Queries, QueryError, RecordDetail
+from rostertui.store.queries import Queries, QueryError
 from rostertui.store.runs import RunError
 from rostertui.sync import (
     Stopped,

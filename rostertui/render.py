@@ -21,7 +21,7 @@ from rich.text import Text
 from rostertui.domain.catalogue import RULES, rule
 from rostertui.domain.model import KIND_LABELS
 from rostertui.domain.verdict import SEVERITY_OF_STATUS, SEVERITY_ORDER
-from rostertui.store.queries import (
+from rostertui.store.answers import (
     CodeSummary,
     FindingDetail,
     HistoryEntry,
@@ -29,9 +29,9 @@ from rostertui.store.queries import (
     RecordDetail,
     RecordRow,
     RunInfo,
-    Sighting,
     Timeline,
 )
+from rostertui.store.search import Sighting
 
 STATE_STYLE = {
     "good": "green",

@@ -318,7 +318,7 @@ async def test_a_poll_that_fails_says_so_and_recovers(tmp_path, monkeypatch):
 
 def test_the_banner_names_the_writer_and_the_night_shown():
     from rostertui.render import writer_banner
-    from rostertui.store.queries import RunInfo
+    from rostertui.store.answers import RunInfo
 
     def night(run_id, state, as_of, started="2026-12-07T16:40:02+00:00"):
         return RunInfo(run_id, state, "/srv/sis", "oneroster", as_of, started, None, None, None)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from rostertui.domain.catalogue import RULES
-from rostertui.store.queries import FindingDetail, Queries, RecordDetail
+from rostertui.store.answers import FindingDetail, RecordDetail
+from rostertui.store.queries import Queries
 from rostertui.sync import SyncResult, sync
 from tests.oneroster_builder import (
     AS_OF,

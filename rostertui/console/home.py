@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rostertui.console.widgets.writer_banner import Pulse, pulse_of
-from rostertui.store.queries import CodeSummary, ImportSummary, Queries, RunInfo
+from rostertui.store.answers import CodeSummary, ImportSummary, RunInfo
+from rostertui.store.queries import Queries
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,51 +7,41 @@ at once. Source text comes back as plain data for the caller to render literally
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
+from dataclasses import replace
 from pathlib import Path
 
 import sqlite_utils
 
 from rostertui.domain.describe import FIELD_NAMES
-from rostertui.domain.identity import fold_text, normalise_civic_no
 from rostertui.domain.packing import unpack
 from rostertui.domain.verdict import SEVERITY_ORDER
+from rostertui.store.answers import (
+    ROW_COLUMNS,
+    ROW_COLUMNS_OF,
+    ChainStep,
+    CodeSummary,
+    FindingDetail,
+    HistoryEntry,
+    ImportSummary,
+    RecordDetail,
+    RecordRow,
+    RootCause,
+    RunInfo,
+    record_row,
+    stored_login_ids,
+)
 from rostertui.store.database import open_reader
 from rostertui.store.key import hasher_of, reading_key
 from rostertui.store.lock import holder, writer_alive
 from rostertui.store.schema import rows_of_run
+from rostertui.store.search import SearchQueries
 
 EXPORT_COLUMNS = (
     "run_id", "kind", "key", "name", "email", "school", "group", "status", "change", "code",
     "severity", "message", "root_kind", "root_key", "root_code", "source_ref", "appears_on",
 )  # fmt: skip
 _RELATED_LIMIT = 200
-
-
-def _likeness(a: str, b: str) -> float:
-    matcher = SequenceMatcher(None, a, b)
-    return matcher.ratio() if matcher.quick_ratio() >= 0.7 else 0.0
-
-
-def _fts_match(query: str) -> str:
-    """Every word of the query as a quoted prefix: user text never becomes FTS syntax."""
-    return " AND ".join(f'"{token}"*' for token in re.findall(r"\w+", query.lower()))
-
-
-def _timeline(newest_first: list[HistoryEntry]) -> Timeline:
-    history = list(reversed(newest_first))
-    events: list[HistoryEntry] = []
-    for entry in history:
-        before = events[-1] if events else None
-        if before is None or (before.status, before.codes) != (entry.status, entry.codes):
-            events.append(entry)
-    imported = [h for h in history if h.status == "imported"]
-    return Timeline(
-        history[0] if history else None, imported[-1] if imported else None, tuple(events)
-    )
 
 
 _NOT_A_SYNC = ("a prune (", "an accept-held (")
@@ -62,154 +52,7 @@ class QueryError(Exception):
     """A question that cannot be answered as asked (no such run, no runs yet)."""
 
 
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    id: int
-    state: str
-    source: str
-    format: str
-    as_of: str
-    started_at: str
-    finished_at: str | None
-    error: str | None
-    previous_run: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ImportSummary:
-    kind: str
-    total: int
-    imported: int
-    created: int
-    updated: int
-    unchanged: int
-    removed: int
-    skipped: int
-    excluded: int
-    pending: int
-    absent: int
-    errors: int
-    warnings: int
-
-
-@dataclass(frozen=True, slots=True)
-class CodeSummary:
-    kind: str
-    code: str
-    severity: str
-    rows: int
-    new: int
-    fixed: int
-
-
-@dataclass(frozen=True, slots=True)
-class RootCause:
-    kind: str | None
-    key: str | None
-    code: str | None
-    name: str
-    rows: int
-
-
-@dataclass(frozen=True, slots=True)
-class RecordRow:
-    id: int
-    kind: str
-    key: str
-    name: str
-    email: str
-    school: str
-    group: str
-    status: str
-    change: str | None
-    appears_on: str | None
-    source_ref: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChainStep:
-    kind: str
-    key: str
-    code: str
-    name: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class FindingDetail:
-    code: str
-    severity: str
-    field: str | None
-    message: str
-    source_ref: str
-    chain: tuple[ChainStep, ...]  # from the immediate cause to the ultimate root
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    run_id: int
-    as_of: str
-    state: str
-    status: str
-    change: str | None
-    codes: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Timeline:
-    """A record across nights, told as events: first seen, each change, last imported."""
-
-    first_seen: HistoryEntry | None
-    last_imported: HistoryEntry | None
-    events: tuple[HistoryEntry, ...]  # oldest first: nights whose status or codes changed
-
-
-@dataclass(frozen=True, slots=True)
-class Sighting:
-    """Where a query was last found when tonight's source doesn't have it."""
-
-    run: RunInfo
-    row: RecordRow
-
-
-@dataclass(slots=True)
-class RecordDetail:
-    run: RunInfo
-    row: RecordRow
-    fields: dict[str, str]
-    changes: dict[str, list[str]]
-    findings: list[FindingDetail]
-    raw: dict[str, str] | None
-    related: list[RecordRow] = field(default_factory=list)
-    history: list[HistoryEntry] = field(default_factory=list)
-    login_ids: tuple[str, ...] = ()  # what the platform logs the person in with
-
-    @property
-    def timeline(self) -> Timeline:
-        return _timeline(self.history)
-
-    @property
-    def withheld(self) -> bool:
-        return self.row.key.startswith("protected:")
-
-
-_ROW_COLUMNS = "id, kind, key, name, email, school, grp, status, change, appears_on, source_ref"
-_ROW_COLUMNS_OF = {  # the same columns, qualified, for queries that join
-    alias: ", ".join(f"{alias}.{c.strip()}" for c in _ROW_COLUMNS.split(",")) for alias in "rs"
-}
-
-
-def _record_row(values: tuple) -> RecordRow:
-    return RecordRow(*values)
-
-
-def _login_ids(stored: str | None) -> tuple[str, ...]:
-    """The login ids column holds the person's login_ids field as written ("a, b"); NULL
-    before they were kept."""
-    return tuple(stored.split(", ")) if stored else ()
-
-
-class Queries:
+class Queries(SearchQueries):
     """One database's answers. Open with `Queries.open(path)`."""
 
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
@@ -416,7 +259,7 @@ class Queries:
         Pages walk an index, so one costs the same at a thousand rows or a million: with a code,
         that code's findings in record order; otherwise the records in (kind, key) order.
         """
-        columns = _ROW_COLUMNS_OF["r"]
+        columns = ROW_COLUMNS_OF["r"]
         where: list[str] = []
         params: list = []
         for column, value in (("r.kind", kind), ("r.status", status)):
@@ -435,9 +278,7 @@ class Queries:
                 "ORDER BY f.record_id LIMIT ?"
             )
             after_id = after.id if after else 0
-            return [
-                _record_row(r) for r in self._all(sql, [run_id, code, after_id, *params, limit])
-            ]
+            return [record_row(r) for r in self._all(sql, [run_id, code, after_id, *params, limit])]
         if kind:  # one import type: a straight walk along records_by_key
             sql = (
                 f"SELECT {columns} FROM shown_records r WHERE r.run_id = ? AND r.key > ?{extra} "
@@ -450,13 +291,13 @@ class Queries:
                 f"AND (r.kind, r.key) > (?, ?){extra} ORDER BY r.kind, r.key LIMIT ?"
             )
             start = [after.kind, after.key] if after else ["", ""]
-        return [_record_row(r) for r in self._all(sql, [run_id, *start, *params, limit])]
+        return [record_row(r) for r in self._all(sql, [run_id, *start, *params, limit])]
 
     # -- one record -------------------------------------------------------------------------
 
     def record(self, run_id: int, kind: str, key: str) -> RecordDetail | None:
         rows = self._all(
-            f"SELECT {_ROW_COLUMNS_OF['s']}, "
+            f"SELECT {ROW_COLUMNS_OF['s']}, "
             "r.fields, r.changes, r.raw, r.source_file, r.login_ids "
             "FROM shown_records s JOIN records r ON r.id = s.id "
             "WHERE r.run_id = ? AND r.kind = ? AND r.key = ?",
@@ -465,7 +306,7 @@ class Queries:
         if not rows:
             return None
         *head, fields, changes, raw, source_file, login_ids = rows[0]
-        row = _record_row(tuple(head))
+        row = record_row(tuple(head))
         return RecordDetail(
             run=self.run(run_id),
             row=row,
@@ -475,7 +316,7 @@ class Queries:
             raw=self._raw(run_id, source_file, raw),
             related=self._related(run_id, row),
             history=self.history(kind, key),
-            login_ids=_login_ids(login_ids),
+            login_ids=stored_login_ids(login_ids),
         )
 
     def _findings_of(self, record_id: int) -> list[FindingDetail]:
@@ -524,7 +365,7 @@ class Queries:
     def _related(self, run_id: int, row: RecordRow) -> list[RecordRow]:
         """The records one step away: a person's or group's memberships, a membership's person
         and group, a school's groups."""
-        sql = f"SELECT {_ROW_COLUMNS} FROM shown_records WHERE "
+        sql = f"SELECT {ROW_COLUMNS} FROM shown_records WHERE "
         if row.kind == "membership":
             found = self._all(
                 sql + "run_id = ? AND ((kind = 'person' AND key = (SELECT person_key FROM records "
@@ -545,56 +386,7 @@ class Queries:
                 if ids
                 else []
             )
-        return [_record_row(r) for r in found]
-
-    def last_sighting(self, query: str, before_run: int) -> Sighting | None:
-        """The latest earlier run in which the query matched anything: "last seen on …"."""
-        for run_id in self._runs_matching(query, before_run):
-            found = self.search(run_id, query, limit=1)
-            if found:
-                return Sighting(self.run(run_id), found[0])
-        return None
-
-    def _runs_matching(self, query: str, before_run: int) -> list[int]:
-        match = _fts_match(query)
-        if not match:
-            return []
-        return [
-            row[0]
-            for row in self._all(
-                "SELECT DISTINCT r.run_id FROM records_fts CROSS JOIN records r "
-                "ON r.id = records_fts.rowid WHERE records_fts MATCH ? AND r.run_id < ? "
-                "ORDER BY r.run_id DESC LIMIT 5",
-                [match, before_run],
-            )
-        ]
-
-    def near_matches(self, run_id: int, query: str, limit: int = 5) -> list[RecordRow]:
-        """Typos, å/a and swapped names: candidates share the first letters of every word of
-        the query (else of any one); they are ranked by how alike the folded names are, in
-        either order."""
-        words = [w for w in fold_text(query).split() if len(w) >= 2]
-        if not words:
-            return []
-        wanted, swapped = " ".join(words), " ".join(reversed(words))
-        for joiner, letters in ((" AND ", 2), (" OR ", 3)):
-            starts = joiner.join(f'"{w[:letters]}"*' for w in words)
-            scored = []
-            for row in self._all(
-                f"SELECT {_ROW_COLUMNS_OF['r']} "
-                "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
-                "WHERE records_fts MATCH ? AND r.run_id = ? AND r.kind != 'membership' "
-                "ORDER BY records_fts.rowid DESC LIMIT 5000",  # newest runs first
-                [starts, run_id],
-            ):
-                name = fold_text(row[3])
-                score = max(_likeness(wanted, name), _likeness(swapped, name))
-                if score >= 0.7:
-                    scored.append((score, row))
-            if scored:
-                scored.sort(key=lambda pair: -pair[0])
-                return [_record_row(row) for _, row in scored[:limit]]
-        return []
+        return [record_row(r) for r in found]
 
     def history(self, kind: str, key: str) -> list[HistoryEntry]:
         rows = self._all(
@@ -612,51 +404,6 @@ class Queries:
             for rid, as_of, state, status, change, codes in rows
         ]
 
-    # -- search -----------------------------------------------------------------------------
-
-    def search(self, run_id: int, query: str, limit: int = 20) -> list[RecordRow]:
-        """Id, e-mail, login id, personnummer or name; exact answers first, then name matches.
-        A query with an @ that is exactly someone's e-mail or login id answers with them alone.
-        """
-        query = query.strip()
-        if not query:
-            return []
-        found: dict[int, RecordRow] = {}
-        exact = self._all(
-            f"SELECT {_ROW_COLUMNS} FROM records WHERE run_id = ? "
-            "AND kind IN ('person', 'group', 'school') AND key = ?",  # three index seeks
-            [run_id, query],
-        )
-        by_login_id = self._login_id_matches(run_id, query)
-        exact += by_login_id
-        civic = normalise_civic_no(query) if re.fullmatch(r"[\d\s+-]{10,15}", query) else None
-        if civic and self._hash:  # without the key file no personnummer can be matched
-            exact += self._all(
-                f"SELECT {_ROW_COLUMNS} FROM records WHERE civic_hash = ? AND run_id = ?",
-                [self._hash(civic), run_id],
-            )
-        for row in exact:
-            found.setdefault(row[0], _record_row(row))
-        match = _fts_match(query)
-        if match:
-            for row in self._all(
-                f"SELECT {_ROW_COLUMNS_OF['r']} "
-                "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
-                "WHERE records_fts MATCH ? AND r.run_id = ? "
-                "ORDER BY CASE r.kind WHEN 'person' THEN 0 WHEN 'group' THEN 1 ELSE 2 END, "
-                "r.name LIMIT ?",
-                [match, run_id, limit],
-            ):
-                found.setdefault(row[0], _record_row(row))
-        if "@" in query:
-            logs_in = {row[0] for row in by_login_id}
-            addressed = [
-                r for r in found.values() if r.email.lower() == query.lower() or r.id in logs_in
-            ]
-            if addressed:
-                return addressed
-        return list(found.values())[:limit]
-
     def _check_all_read(self, run_id: int, read: int, kind: str | None, status: str | None) -> None:
         """A damaged page can end a table walk early without an error: count the run's records
         through the key index as well, so an export never ends short without saying so."""
@@ -671,26 +418,6 @@ class Queries:
                 "could be read; restore it from a backup (check it with: sqlite3 FILE "
                 "'PRAGMA integrity_check')"
             )
-
-    def _login_id_matches(self, run_id: int, query: str) -> list[tuple]:
-        """Records one of whose login ids is the query, in any case. The full-text index finds
-        the candidates (the query's words as a phrase in the login ids); the comparison is made
-        here, as the index drops punctuation ("anna.s" and "anna-s" are one phrase to it)."""
-        words = re.findall(r"\w+", query.lower())
-        if not words:
-            return []
-        wanted = query.casefold()
-        candidates = self._all(
-            f"SELECT {_ROW_COLUMNS_OF['r']}, r.login_ids "
-            "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
-            "WHERE records_fts MATCH ? AND r.run_id = ? LIMIT 100",
-            [f'login_ids : "{" ".join(words)}"', run_id],
-        )
-        return [
-            row[:-1]
-            for row in candidates
-            if any(login_id.casefold() == wanted for login_id in _login_ids(row[-1]))
-        ]
 
     # -- export -----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from rostertui.console.widgets.keybar import KeyBar
 from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import KIND_LABELS
 from rostertui.render import code_cells
-from rostertui.store.queries import CodeSummary, RootCause, RunInfo
+from rostertui.store.answers import CodeSummary, RootCause, RunInfo
 
 
 class ImportScreen(RosterScreen):

@@ -21,7 +21,7 @@ from rostertui.render import (
     status_text,
     timeline_text,
 )
-from rostertui.store.queries import RecordDetail
+from rostertui.store.answers import RecordDetail
 
 
 class RecordScreen(RosterScreen):

@@ -16,7 +16,7 @@ from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.console.widgets.keybar import KeyBar
 from rostertui.domain.model import KIND_LABELS
 from rostertui.render import status_text
-from rostertui.store.queries import RecordRow, RunInfo
+from rostertui.store.answers import RecordRow, RunInfo
 
 PAGE = 100  # rows a keyset page adds: small enough that a page load never stutters
 

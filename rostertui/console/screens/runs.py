@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Static
 
 from rostertui.console.screens.base import fetch
 from rostertui.render import state_text
-from rostertui.store.queries import RunInfo
+from rostertui.store.answers import RunInfo
 
 
 class RunPicker(ModalScreen[int | None]):

@@ -12,7 +12,9 @@ from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.console.widgets.keybar import KeyBar
 from rostertui.render import miss_text, status_text
-from rostertui.store.queries import QueryError, RecordRow, RunInfo, Sighting
+from rostertui.store.answers import RecordRow, RunInfo
+from rostertui.store.queries import QueryError
+from rostertui.store.search import Sighting
 
 
 class SearchScreen(RosterScreen):

@@ -24,7 +24,7 @@ from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import KIND_LABELS
 from rostertui.domain.verdict import SEVERITY_ORDER
 from rostertui.render import ALARM_STATES, SUMMARY_COLUMNS, code_cells, run_line, writer_banner
-from rostertui.store.queries import CodeSummary, ImportSummary, RunInfo
+from rostertui.store.answers import CodeSummary, ImportSummary, RunInfo
 
 _SHORT = {
     "total": "Rows",

@@ -1,0 +1,158 @@
+"""What the query layer answers with: runs, summaries, rows and one record's detail, as plain
+data for the CLI and the console to render; and the row columns they are read with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def _timeline(newest_first: list[HistoryEntry]) -> Timeline:
+    history = list(reversed(newest_first))
+    events: list[HistoryEntry] = []
+    for entry in history:
+        before = events[-1] if events else None
+        if before is None or (before.status, before.codes) != (entry.status, entry.codes):
+            events.append(entry)
+    imported = [h for h in history if h.status == "imported"]
+    return Timeline(
+        history[0] if history else None, imported[-1] if imported else None, tuple(events)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    id: int
+    state: str
+    source: str
+    format: str
+    as_of: str
+    started_at: str
+    finished_at: str | None
+    error: str | None
+    previous_run: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    kind: str
+    total: int
+    imported: int
+    created: int
+    updated: int
+    unchanged: int
+    removed: int
+    skipped: int
+    excluded: int
+    pending: int
+    absent: int
+    errors: int
+    warnings: int
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSummary:
+    kind: str
+    code: str
+    severity: str
+    rows: int
+    new: int
+    fixed: int
+
+
+@dataclass(frozen=True, slots=True)
+class RootCause:
+    kind: str | None
+    key: str | None
+    code: str | None
+    name: str
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    id: int
+    kind: str
+    key: str
+    name: str
+    email: str
+    school: str
+    group: str
+    status: str
+    change: str | None
+    appears_on: str | None
+    source_ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainStep:
+    kind: str
+    key: str
+    code: str
+    name: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class FindingDetail:
+    code: str
+    severity: str
+    field: str | None
+    message: str
+    source_ref: str
+    chain: tuple[ChainStep, ...]  # from the immediate cause to the ultimate root
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    run_id: int
+    as_of: str
+    state: str
+    status: str
+    change: str | None
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A record across nights, told as events: first seen, each change, last imported."""
+
+    first_seen: HistoryEntry | None
+    last_imported: HistoryEntry | None
+    events: tuple[HistoryEntry, ...]  # oldest first: nights whose status or codes changed
+
+
+@dataclass(slots=True)
+class RecordDetail:
+    run: RunInfo
+    row: RecordRow
+    fields: dict[str, str]
+    changes: dict[str, list[str]]
+    findings: list[FindingDetail]
+    raw: dict[str, str] | None
+    related: list[RecordRow] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    login_ids: tuple[str, ...] = ()  # what the platform logs the person in with
+
+    @property
+    def timeline(self) -> Timeline:
+        return _timeline(self.history)
+
+    @property
+    def withheld(self) -> bool:
+        return self.row.key.startswith("protected:")
+
+
+ROW_COLUMNS = "id, kind, key, name, email, school, grp, status, change, appears_on, source_ref"
+ROW_COLUMNS_OF = {  # the same columns, qualified, for queries that join
+    alias: ", ".join(f"{alias}.{c.strip()}" for c in ROW_COLUMNS.split(",")) for alias in "rs"
+}
+
+
+def record_row(values: tuple) -> RecordRow:
+    return RecordRow(*values)
+
+
+def stored_login_ids(stored: str | None) -> tuple[str, ...]:
+    """The login ids column holds the person's login_ids field as written ("a, b"); NULL
+    before they were kept."""
+    return tuple(stored.split(", ")) if stored else ()
