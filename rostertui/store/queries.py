@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlite_utils
@@ -42,6 +42,44 @@ EXPORT_COLUMNS = (
     "severity", "message", "root_kind", "root_key", "root_code", "source_ref", "appears_on",
 )  # fmt: skip
 _RELATED_LIMIT = 200
+CHANGES = ("created", "updated", "removed", "absent")
+"""What `rows(change=…)` and `export_rows(change=…)` list: records created, updated or removed
+against the last good night, or absent (in that night, not in this source at all)."""
+
+_NEW_SINCE = (
+    "NOT EXISTS (SELECT 1 FROM findings p WHERE p.run_id = ? AND p.code = f.code "
+    "AND p.kind = f.kind AND p.key = f.key)"
+)
+"""A finding `f` is new when the run it is compared with (the parameter) had no finding of that
+code on that record: what "new" means in the findings table and in a drill to its rows."""
+
+
+@dataclass(frozen=True, slots=True)
+class DrillRow(RecordRow):
+    """A row as a drill lists it: in a code's rows, whether its finding is new since the last
+    good night; in a change list, the fields that changed (field, before, after)."""
+
+    new: bool = False
+    changed: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One member of a group, as the group's record lists it."""
+
+    id: int  # the membership record's id: the keyset
+    person_key: str
+    name: str
+    role: str
+    status: str  # the membership's
+    person_status: str  # the person's: skipped, excluded … or '' when not in this night
+    change: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPage:
+    total: int  # members that match the filter
+    members: list[Member]
 
 
 _NOT_A_SYNC = ("a prune (", "an accept-held (")
@@ -185,9 +223,7 @@ class Queries(SearchQueries):
         params = [run_id, *([kind] if kind else [])]
         rows = self._all(
             f"""
-            SELECT f.kind, f.code, f.severity, count(*),
-                   sum(NOT EXISTS (SELECT 1 FROM findings p WHERE p.run_id = ? AND
-                       p.code = f.code AND p.kind = f.kind AND p.key = f.key))
+            SELECT f.kind, f.code, f.severity, count(*), sum({_NEW_SINCE})
             FROM findings f WHERE f.run_id = ? {kind_filter}
             GROUP BY f.kind, f.code, f.severity
             """,
@@ -249,7 +285,9 @@ class Queries(SearchQueries):
         *,
         kind: str | None = None,
         code: str | None = None,
+        severity: str | None = None,
         status: str | None = None,
+        change: str | None = None,
         text: str = "",
         after: RecordRow | None = None,
         limit: int = 200,
@@ -257,28 +295,17 @@ class Queries(SearchQueries):
         """One keyset page of records, filtered; `after` is the last row of the page before.
 
         Pages walk an index, so one costs the same at a thousand rows or a million: with a code,
-        that code's findings in record order; otherwise the records in (kind, key) order.
+        that code's findings in record order, those new since the last good night first (rows
+        are `DrillRow`s that say so); otherwise the records in (kind, key) order. With a
+        `change`, rows say which fields changed. `text` matches key, name, e-mail and group;
+        a person, the names of the groups she is a member of too.
         """
-        columns = ROW_COLUMNS_OF["r"]
-        where: list[str] = []
-        params: list = []
-        for column, value in (("r.kind", kind), ("r.status", status)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if text:
-            where.append("(r.key LIKE ? OR r.name LIKE ? OR r.email LIKE ? OR r.grp LIKE ?)")
-            params += [f"%{text}%"] * 4
-        extra = "".join(f" AND {w}" for w in where)
+        extra, params = self._record_filter(run_id, kind, status, change, text)
         if code:
-            sql = (
-                f"SELECT DISTINCT {columns} FROM findings f "
-                "JOIN shown_records r ON r.id = f.record_id "
-                f"WHERE f.run_id = ? AND f.code = ? AND f.record_id > ?{extra} "
-                "ORDER BY f.record_id LIMIT ?"
-            )
-            after_id = after.id if after else 0
-            return [record_row(r) for r in self._all(sql, [run_id, code, after_id, *params, limit])]
+            return self._code_rows(run_id, code, severity, extra, params, after, limit)
+        columns = ROW_COLUMNS_OF["r"]
+        if change:
+            columns += ", (SELECT c.changes FROM records c WHERE c.id = r.id)"
         if kind:  # one import type: a straight walk along records_by_key
             sql = (
                 f"SELECT {columns} FROM shown_records r WHERE r.run_id = ? AND r.key > ?{extra} "
@@ -291,7 +318,137 @@ class Queries(SearchQueries):
                 f"AND (r.kind, r.key) > (?, ?){extra} ORDER BY r.kind, r.key LIMIT ?"
             )
             start = [after.kind, after.key] if after else ["", ""]
-        return [record_row(r) for r in self._all(sql, [run_id, *start, *params, limit])]
+        found = self._all(sql, [run_id, *start, *params, limit])
+        if not change:
+            return [record_row(r) for r in found]
+        return [DrillRow(*r[:-1], changed=_changed_fields(r[-1])) for r in found]
+
+    def _record_filter(
+        self, run_id: int, kind: str | None, status: str | None, change: str | None, text: str
+    ) -> tuple[str, list]:
+        """The conditions (" AND …") on `shown_records r` that a view's filters make, and their
+        parameters; rows and the export of the same view share them."""
+        where: list[str] = []
+        params: list = []
+        for column, value in (("r.kind", kind), ("r.status", status)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if change:
+            if change not in CHANGES:
+                raise QueryError(f"no change {change!r}: use one of {', '.join(CHANGES)}")
+            where.append("r.status = 'absent'" if change == "absent" else "r.change = ?")
+            params += [] if change == "absent" else [change]
+        if text:
+            like = f"%{text}%"
+            matches = "r.key LIKE ? OR r.name LIKE ? OR r.email LIKE ? OR r.grp LIKE ?"
+            params += [like] * 4
+            if kind in (None, "person"):
+                matches += " OR (r.kind = 'person' AND r.key IN (SELECT value FROM json_each(?)))"
+                params.append(json.dumps(self._members_of_groups_like(run_id, like)))
+            where.append(f"({matches})")
+        return "".join(f" AND {w}" for w in where), params
+
+    def _members_of_groups_like(self, run_id: int, like: str) -> list[str]:
+        """The person keys of the members of the run's groups whose name is LIKE `like`."""
+        ids: list[int] = []
+        for (members,) in self._all(
+            "SELECT members FROM records WHERE run_id = ? AND kind = 'group' AND name LIKE ?",
+            [run_id, like],
+        ):
+            ids += [int(i) for i in (members or "").split(",") if i]
+        if not ids:
+            return []
+        return [
+            key
+            for (key,) in self._all(
+                "SELECT DISTINCT person_key FROM records WHERE id IN "
+                "(SELECT value FROM json_each(?)) AND run_id = ?",
+                [json.dumps(ids), run_id],
+            )
+        ]
+
+    def _code_rows(
+        self,
+        run_id: int,
+        code: str,
+        severity: str | None,
+        extra: str,
+        params: list,
+        after: RecordRow | None,
+        limit: int,
+    ) -> list[RecordRow]:
+        """A code's rows, those whose finding is new since the last good night first: two walks
+        along findings_by_code_record, the keyset being (not new, record id)."""
+        previous = self.run(run_id).previous_run
+        phases: tuple[bool | None, ...] = (None,) if previous is None else (True, False)
+        if after is not None and previous is not None and not getattr(after, "new", False):
+            phases = (False,)
+        after_id = after.id if after else 0
+        found: list[RecordRow] = []
+        for new in phases:
+            novelty, novelty_params = "", []
+            if new is not None:
+                novelty = f" AND {'' if new else 'NOT '}{_NEW_SINCE}"
+                novelty_params = [previous]
+            sql = (
+                f"SELECT DISTINCT {ROW_COLUMNS_OF['r']} FROM findings f "
+                "JOIN shown_records r ON r.id = f.record_id "
+                f"WHERE f.run_id = ? AND f.code = ? AND f.record_id > ?"
+                f"{' AND f.severity = ?' if severity else ''}{novelty}{extra} "
+                "ORDER BY f.record_id LIMIT ?"
+            )
+            values = [run_id, code, after_id, *([severity] if severity else [])]
+            page = self._all(sql, [*values, *novelty_params, *params, limit - len(found)])
+            found += [DrillRow(*r, new=bool(new)) for r in page]
+            if len(found) >= limit:
+                break
+            after_id = 0
+        return found
+
+    def group_members(
+        self,
+        run_id: int,
+        group_key: str,
+        *,
+        text: str = "",
+        after: Member | None = None,
+        limit: int = 100,
+    ) -> MemberPage:
+        """A group's members by name (then membership id, the keyset), with their role, the
+        membership's status and the person's; `text` matches name, id, e-mail, role, status."""
+        found = self._all(
+            "SELECT members FROM records WHERE run_id = ? AND kind = 'group' AND key = ?",
+            [run_id, group_key],
+        )
+        ids = [int(i) for i in ((found[0][0] if found else None) or "").split(",") if i]
+        where = "s.id IN (SELECT value FROM json_each(?)) AND s.run_id = ?"
+        params: list = [json.dumps(ids), run_id]
+        if text:
+            where += (
+                " AND (s.name LIKE ? OR s.person_key LIKE ? OR s.email LIKE ? OR s.status LIKE ?"
+                " OR r.fields LIKE ?)"
+            )
+            params += [f"%{text}%"] * 5
+        source = f"FROM shown_records s JOIN records r ON r.id = s.id WHERE {where}"
+        total = self._all(f"SELECT count(*) {source}", params)[0][0] if ids else 0
+        start = [after.name, after.id] if after else ["", 0]
+        rows = (
+            self._all(
+                "SELECT s.id, s.person_key, s.name, r.fields, s.status, "
+                "coalesce((SELECT p.status FROM records p WHERE p.run_id = s.run_id "
+                "AND p.kind = 'person' AND p.key = s.person_key), ''), s.change "
+                f"{source} AND (s.name, s.id) > (?, ?) ORDER BY s.name, s.id LIMIT ?",
+                [*params, *start, limit],
+            )
+            if ids
+            else []
+        )
+        members = [
+            Member(rid, pkey, name, _role(fields), status, pstatus, change)
+            for rid, pkey, name, fields, status, pstatus, change in rows
+        ]
+        return MemberPage(total, members)
 
     # -- one record -------------------------------------------------------------------------
 
@@ -427,9 +584,14 @@ class Queries(SearchQueries):
         *,
         kind: str | None = None,
         code: str | None = None,
+        severity: str | None = None,
         status: str | None = None,
+        change: str | None = None,
+        text: str = "",
     ) -> Iterator[dict[str, str]]:
-        """One row per finding (a record without findings: one row, empty code), per contract.
+        """One row per finding (a record without findings: one row, empty code), per contract;
+        the filters are those of `rows`, so a view and its export hold the same records (with a
+        code, that code's findings, at `severity` if given).
 
         A whole run, or its memberships, is read in id order: walked in key order and sorted
         back, 1.1 M rows took 17 s, in id order 5 s.
@@ -439,20 +601,20 @@ class Queries(SearchQueries):
             where = [in_run]
         else:
             where, params = ["r.run_id = ?"], [run_id]
-        for column, value in (("r.kind", kind), ("r.status", status)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        finding_filter = "AND f.code = ?" if code else ""
+        extra, filter_params = self._record_filter(run_id, kind, status, change, text)
+        params += filter_params
+        finding_filter = ("AND f.code = ?" if code else "") + (
+            " AND f.severity = ?" if code and severity else ""
+        )
         join = "JOIN" if code else "LEFT JOIN"
         sql = f"""
             SELECT r.run_id, r.kind, r.key, r.name, r.email, r.school, r.grp, r.status,
                    r.change, f.code, f.severity, f.message, f.root_kind, f.root_key, f.root_code,
                    coalesce(f.source_ref, r.source_ref), r.appears_on
             FROM shown_records r {join} findings f ON f.record_id = r.id {finding_filter}
-            WHERE {" AND ".join(where)} ORDER BY r.id, f.id
+            WHERE {" AND ".join(where)}{extra} ORDER BY r.id, f.id
         """
-        params = ([code] if code else []) + params
+        params = [*([code] if code else []), *([severity] if code and severity else []), *params]
         records, last = 0, None
         for values in self.db.execute(sql, params):
             records += values[2] != last
@@ -460,20 +622,36 @@ class Queries(SearchQueries):
             yield {
                 c: "" if v is None else str(v) for c, v in zip(EXPORT_COLUMNS, values, strict=True)
             }
-        if not code:
+        if not (code or change or text):
             self._check_all_read(run_id, records, kind, status)
-        if kind in (None, "run", "file") and status is None:
+        if kind in (None, "run", "file") and not (status or change or text):
             for values in self._all(
                 "SELECT run_id, kind, key, code, severity, message, source_ref FROM findings "
-                "WHERE run_id = ? AND record_id IS NULL" + (" AND code = ?" if code else ""),
-                [run_id, *([code] if code else [])],
+                "WHERE run_id = ? AND record_id IS NULL"
+                + (" AND code = ?" if code else "")
+                + (" AND severity = ?" if code and severity else ""),
+                [run_id, *([code] if code else []), *([severity] if code and severity else [])],
             ):
-                rid, fkind, key, fcode, severity, message, ref = values
+                rid, fkind, key, fcode, fseverity, message, ref = values
                 if kind and fkind != kind:
                     continue
                 row = dict.fromkeys(EXPORT_COLUMNS, "")
                 row.update(
-                    run_id=str(rid), kind=fkind, key=key, code=fcode, severity=severity,
+                    run_id=str(rid), kind=fkind, key=key, code=fcode, severity=fseverity,
                     message=message, source_ref=ref or "",
                 )  # fmt: skip
                 yield row
+
+
+def _changed_fields(stored: str | None) -> tuple[tuple[str, str, str], ...]:
+    """records.changes ({field: [before, after]}) as (field, before, after), in field order."""
+    changes = json.loads(stored or "{}")
+    return tuple((name, str(old), str(new)) for name, (old, new) in changes.items())
+
+
+_MEMBERSHIP_ROLE = FIELD_NAMES["membership"].index("role")
+
+
+def _role(fields: str) -> str:
+    values = unpack(fields)
+    return values[_MEMBERSHIP_ROLE] if len(values) > _MEMBERSHIP_ROLE else ""
