@@ -4,9 +4,20 @@ over the demo's twelve nights."""
 
 from __future__ import annotations
 
-import pytest
+import csv
+from pathlib import Path
 
-from rostertui.store.queries import DrillRow, Queries, QueryError
+import pytest
+from textual.widgets import DataTable, Input
+
+from rostertui.console.app import RosterApp
+from rostertui.console.screens.imports import ImportScreen
+from rostertui.console.screens.record import RecordScreen
+from rostertui.console.screens.rows import RowsScreen
+from rostertui.console.widgets.breadcrumb import Breadcrumb
+from rostertui.domain.catalogue import RULES
+from rostertui.store.queries import EXPORT_COLUMNS, DrillRow, Queries, QueryError
+from tests.test_console import screen_text, settle
 
 CODE = "MEMBERSHIP_PERSON_NOT_IMPORTED"
 CLASS_9B = "cls-00141"
@@ -109,3 +120,262 @@ def test_export_of_a_code_line_holds_that_line(q):
     shown = q.rows(12, kind="membership", code=CODE, severity="error", limit=1000)
     assert {r["key"] for r in rows} == {r.key for r in shown}
     assert {(r["code"], r["severity"]) for r in rows} == {(CODE, "error")}
+
+
+# -- the console, driven by keys -------------------------------------------------------------
+
+
+def column(table: DataTable, key: str) -> list[str]:
+    return [str(cell) for cell in table.get_column(key)]
+
+
+async def test_enter_on_the_top_findings_line_shows_only_its_rows_new_first(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        codes = app.screen.query_one("#codes", DataTable)
+        kind, code, severity = codes.coordinate_to_cell_key((0, 0)).row_key.value.split(":")
+        line = [str(c) for c in codes.get_row_at(0)]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RowsScreen)
+        table = app.screen.query_one("#rows", DataTable)
+        rows, new = int(line[2].replace(",", "")), int(line[3].replace(",", ""))
+        assert table.row_count == rows and new > 0
+        assert column(table, "new") == ["new"] * new + [""] * (rows - new)
+        with Queries.open(demo_db) as q:
+            expected = q.rows(12, kind=kind, code=code, severity=severity, limit=1000)
+        assert column(table, "key") == [r.key for r in expected]
+        assert f"{rows} rows, {new} new since the last good night (first)" in screen_text(app)
+
+
+async def test_a_findings_line_of_an_import_type_opens_that_severity_only(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(ImportScreen(app.screen.run, "membership"))
+        await settle(pilot)
+        codes = app.screen.query_one("#codes", DataTable)
+        keys = [codes.coordinate_to_cell_key((n, 0)).row_key.value for n in range(codes.row_count)]
+        position = keys.index(f"{CODE}:error")
+        codes.move_cursor(row=position)
+        await settle(pilot)
+        assert "root cause" in screen_text(app)
+        line = [str(c) for c in codes.get_row_at(position)]
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#rows", DataTable)
+        assert table.row_count == int(line[2])  # not the other severities' rows of the code
+        assert set(column(table, "status")) <= {"SKIPPED", "EXCLUDED"}
+        assert column(table, "new")[0] == "new"
+        assert str(app.screen.query_one(Breadcrumb).render()).endswith(f"{CODE} (error)")
+
+
+async def test_class_9b_opened_from_the_rows_lists_its_pupils_by_name(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(RowsScreen(app.screen.run, kind="group"))
+        await settle(pilot)
+        await pilot.press("f", "9", "B", "enter")
+        await settle(pilot)
+        assert column(app.screen.query_one("#rows", DataTable), "name")[0] == "9B"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen)
+        members = app.screen.query_one("#members", DataTable)
+        names = column(members, "name")
+        assert "Anna Svensson" in names and names == sorted(names)
+        anna = names.index("Anna Svensson")
+        assert [str(c) for c in members.get_row_at(anna)[:4]] == [
+            "Anna Svensson", "student", "EXCLUDED", "SKIPPED",
+        ]  # fmt: skip
+        assert f"Members: {len(names)}, by name" in screen_text(app)
+        app.screen.query_one("#member-filter", Input).focus()
+        await pilot.press(*"svens")
+        await settle(pilot)
+        assert column(members, "name") == ["Anna Svensson"]
+        assert "Members: 1 matching 'svens', by name" in screen_text(app)
+        await pilot.press("enter", "enter")  # to the list, then open her
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen) and app.screen.key == "usr-000143"
+
+
+async def test_filtering_all_users_by_a_class_name_finds_its_people(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(RowsScreen(app.screen.run, kind="person"))
+        await settle(pilot)
+        await pilot.press("f", "9", "B")
+        await settle(pilot)
+        assert "Anna Svensson" in column(app.screen.query_one("#rows", DataTable), "name")
+
+
+async def open_count(pilot, kind_row: int, count: str) -> None:
+    """Enter on one count of the home's import types table."""
+    imports = pilot.app.screen.query_one("#imports", DataTable)
+    imports.focus()
+    imports.move_cursor(row=kind_row, column=imports.get_column_index(count))
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_the_removed_count_opens_the_removed_records(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        with Queries.open(demo_db) as q:
+            users = next(i for i in q.imports(12) if i.kind == "person")
+        await open_count(pilot, 1, "removed")  # Users
+        assert isinstance(app.screen, RowsScreen)
+        table = app.screen.query_one("#rows", DataTable)
+        assert table.row_count == users.removed > 0
+        assert set(column(table, "change")) == {"removed"}
+        assert "Anna Svensson" in column(table, "name")
+        assert str(app.screen.query_one(Breadcrumb).render()).endswith("removed users")
+        await pilot.press("escape")
+        await settle(pilot)
+        await open_count(pilot, 1, "skipped")
+        assert set(column(app.screen.query_one("#rows", DataTable), "status")) == {"SKIPPED"}
+        await pilot.press("escape")
+        await settle(pilot)
+        await open_count(pilot, 1, "kind")  # the import type itself: its findings
+        assert isinstance(app.screen, ImportScreen)
+
+
+async def test_the_updated_count_says_which_fields_changed(demo_db):
+    app = RosterApp(demo_db, run_id=4)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_count(pilot, 1, "updated")
+        table = app.screen.query_one("#rows", DataTable)
+        assert column(table, "changed") == ["family_name: Axelsson → Danielsson"]
+
+
+async def export_view(pilot, target: Path) -> None:
+    await pilot.press("e")
+    await settle(pilot)
+    pilot.app.screen.query_one(Input).value = str(target)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_e_in_a_filtered_view_writes_exactly_the_filtered_rows(demo_db, tmp_path):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(RowsScreen(app.screen.run, kind="person"))
+        await settle(pilot)
+        await pilot.press("f", *"svensson", "enter")
+        await settle(pilot)
+        shown = column(app.screen.query_one("#rows", DataTable), "key")
+        assert 0 < len(shown) < 100
+        await export_view(pilot, tmp_path / "view.csv")
+        assert isinstance(app.screen, RowsScreen)
+    with (tmp_path / "view.csv").open(encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert list(written[0]) == list(EXPORT_COLUMNS)
+    assert sorted({r["key"] for r in written}) == sorted(shown)
+
+
+async def test_e_on_a_findings_line_writes_a_workbook_of_that_line(demo_db, tmp_path):
+    from openpyxl import load_workbook
+
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the top findings line
+        await settle(pilot)
+        shown = column(app.screen.query_one("#rows", DataTable), "key")
+        code, severity = app.screen.code, app.screen.severity
+        await export_view(pilot, tmp_path / "line.xlsx")
+    book = load_workbook(tmp_path / "line.xlsx")
+    assert book.sheetnames[0] == "Summary"
+    summary = [row for row in book["Summary"].iter_rows(values_only=True)]
+    assert ("code", code, None, None, None, None) in summary
+    assert ("severity", severity, None, None, None, None) in summary
+    (sheet,) = (book[name] for name in book.sheetnames[1:])
+    header, *rows = sheet.iter_rows(values_only=True)
+    assert header == (*EXPORT_COLUMNS, "fix", "owner")
+    assert sheet.auto_filter.ref == f"A1:S{len(rows) + 1}"
+    assert sheet.column_dimensions["L"].width == 60  # message
+    assert sorted({r[2] for r in rows}) == sorted(shown)
+    assert {(r[9], r[10], r[17]) for r in rows} == {(code, severity, RULES[code].fix)}
+
+
+# -- a failing query is a line on the screen; the app keeps running ---------------------------
+
+
+def broken(message: str):
+    def fail(self, *args, **kwargs):
+        raise QueryError(message)
+
+    return fail
+
+
+async def test_a_failing_findings_query_is_a_line_on_the_import_screen(demo_db, monkeypatch):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(Queries, "findings_by_code", broken("disk I/O error"))
+        app.push_screen(ImportScreen(app.screen.run, "person"))
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, ImportScreen)
+        assert "Cannot read the findings: disk I/O error" in screen_text(app)
+
+
+async def test_a_failing_page_is_a_line_on_the_rows_screen(demo_db, monkeypatch):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(Queries, "rows", broken("database is locked"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, RowsScreen)
+        assert "Cannot read these rows: database is locked" in screen_text(app)
+        monkeypatch.undo()
+        await pilot.press("f", "a")  # a new filter asks again, and the answer shows
+        await settle(pilot)
+        assert app.screen.query_one("#rows", DataTable).row_count > 0
+
+
+async def test_a_failing_record_is_a_line_on_the_record_screen(demo_db, monkeypatch):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(Queries, "record", broken("malformed database"))
+        app.open_record(12, "person", "usr-000143")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, RecordScreen)
+        assert "Cannot read usr-000143: malformed database" in screen_text(app)
+
+
+async def test_a_failing_member_list_is_a_line_on_the_group(demo_db, monkeypatch):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(Queries, "group_members", broken("database is locked"))
+        app.open_record(12, "group", CLASS_9B)
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, RecordScreen)
+        text = screen_text(app)
+        assert "Cannot list members: database is locked" in text and "9B" in text
+
+
+async def test_a_failing_export_is_a_line_in_the_dialog(demo_db, monkeypatch, tmp_path):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        monkeypatch.setattr(Queries, "export_rows", broken("database disk image is malformed"))
+        await export_view(pilot, tmp_path / "x.csv")
+        assert app.is_running
+        assert "database disk image is malformed" in screen_text(app)
+        assert not (tmp_path / "x.csv").exists()
+        monkeypatch.undo()
+        app.screen.query_one(Input).value = str(tmp_path / "x.txt")
+        await pilot.press("enter")  # a wrong suffix: said, not raised
+        await settle(pilot)
+        assert "the file name must end in .csv, .jsonl, .xlsx" in screen_text(app)

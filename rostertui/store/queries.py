@@ -262,18 +262,21 @@ class Queries(SearchQueries):
         )
         return summaries
 
-    def root_causes(self, run_id: int, code: str, kind: str | None = None) -> list[RootCause]:
+    def root_causes(
+        self, run_id: int, code: str, kind: str | None = None, severity: str | None = None
+    ) -> list[RootCause]:
         """ "412 memberships ← 1 cause: group 9B not exported": rows of a code by ultimate root."""
         kind_filter = "AND f.kind = ?" if kind else ""
+        severity_filter = "AND f.severity = ?" if severity else ""
         rows = self._all(
             f"""
             SELECT f.root_kind, f.root_key, f.root_code, count(*),
                    (SELECT r.name FROM records r WHERE r.run_id = f.run_id
                       AND r.kind = f.root_kind AND r.key = f.root_key)
-            FROM findings f WHERE f.run_id = ? AND f.code = ? {kind_filter}
+            FROM findings f WHERE f.run_id = ? AND f.code = ? {kind_filter} {severity_filter}
             GROUP BY f.root_kind, f.root_key, f.root_code ORDER BY count(*) DESC LIMIT 50
             """,
-            [run_id, code, *([kind] if kind else [])],
+            [run_id, code, *([kind] if kind else []), *([severity] if severity else [])],
         )
         return [RootCause(k, key, c, name or "", n) for k, key, c, n, name in rows]
 

@@ -1,16 +1,20 @@
-"""`e`: the current view to CSV or XLSX — the customer's validation file."""
+"""`e`: the current view to CSV or XLSX — the customer's validation file. The view's filters
+(its line, its change, the text typed in its filter) go with it, so the file holds exactly the
+rows on screen."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from textual import work
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from rostertui.exports import ExportError, write_export
+from rostertui.console.screens.base import fetch
+from rostertui.exports import write_export
 
 
 class ExportScreen(ModalScreen[None]):
@@ -18,9 +22,10 @@ class ExportScreen(ModalScreen[None]):
 
     def __init__(self, run_id: int, filters: dict[str, str | None]) -> None:
         super().__init__()
-        self.run_id, self.filters = run_id, filters
-        parts = [f"run{run_id}", *(v for v in filters.values() if v)]
-        self.default = "rostertui-" + "-".join(parts) + ".xlsx"
+        self.run_id = run_id
+        self.filters = {name: value for name, value in filters.items() if value}
+        parts = [f"run{run_id}", *(_file_part(v) for v in self.filters.values())]
+        self.default = "rostertui-" + "-".join(p for p in parts if p) + ".xlsx"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -31,14 +36,27 @@ class ExportScreen(ModalScreen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.write(Path(event.value.strip()))
 
-    @work(thread=True, exclusive=True)
     def write(self, target: Path) -> None:
-        try:
-            count = self.app.ask(  # type: ignore[attr-defined]
-                lambda q: write_export(target, q.export_rows(self.run_id, **self.filters))
-            )
-        except ExportError as exc:
-            self.app.call_from_thread(self.query_one("#result", Static).update, str(exc))
-            return
-        self.app.call_from_thread(self.app.notify, f"Wrote {count:,} rows to {target}")
-        self.app.call_from_thread(self.dismiss)
+        described = {"run": str(self.run_id), **self.filters}
+        self.query_one("#result", Static).update(Text(f"Writing {target} …"))
+        fetch(
+            self,
+            lambda q: write_export(
+                target, q.export_rows(self.run_id, **self.filters), described=described
+            ),
+            lambda count: self.written(target, count),
+            self.show_failure,
+            group="export",
+        )
+
+    def written(self, target: Path, count: int) -> None:
+        self.app.notify(f"Wrote {count:,} rows to {target}")
+        self.dismiss()
+
+    def show_failure(self, line: str) -> None:
+        self.query_one("#result", Static).update(Text(line))
+
+
+def _file_part(value: str) -> str:
+    """A filter's value as a piece of a file name: letters, digits, - and _ only."""
+    return re.sub(r"[^\w-]+", "_", value).strip("_")[:40]

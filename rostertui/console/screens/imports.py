@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
@@ -42,10 +41,11 @@ class ImportScreen(RosterScreen):
             table.add_column(label, key=label.lower())
         self.load()
 
-    @work(thread=True)
     def load(self) -> None:
-        codes = self.roster.ask(lambda q: q.findings_by_code(self.run.id, self.kind))
-        self.app.call_from_thread(self.show, codes)
+        self.fetch(lambda q: q.findings_by_code(self.run.id, self.kind), self.show, group="load")
+
+    def show_failure(self, line: str) -> None:
+        self.query_one("#causes", Static).update(Text(f"Cannot read the findings: {line}"))
 
     def show(self, codes: list[CodeSummary]) -> None:
         table = self.query_one(DataTable)
@@ -63,12 +63,15 @@ class ImportScreen(RosterScreen):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value:
-            self.load_causes(event.row_key.value.split(":")[0])
+            self.load_causes(*event.row_key.value.split(":", 1))
 
-    @work(thread=True, exclusive=True, group="causes")
-    def load_causes(self, code: str) -> None:
-        causes = self.roster.ask(lambda q: q.root_causes(self.run.id, code, self.kind))
-        self.app.call_from_thread(self.show_causes, code, causes)
+    def load_causes(self, code: str, severity: str) -> None:
+        """The root causes of the highlighted line: its code at its severity."""
+        self.fetch(
+            lambda q: q.root_causes(self.run.id, code, self.kind, severity),
+            lambda causes: self.show_causes(code, causes),
+            group="causes",
+        )
 
     def show_causes(self, code: str, causes: list[RootCause]) -> None:
         total = sum(c.rows for c in causes)
@@ -93,9 +96,10 @@ class ImportScreen(RosterScreen):
         self.query_one("#causes", Static).update(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Exactly the line's rows: its code at its severity."""
         if event.row_key.value:
-            code = event.row_key.value.split(":")[0]
-            self.app.push_screen(RowsScreen(self.run, kind=self.kind, code=code))
+            code, severity = event.row_key.value.split(":", 1)
+            self.app.push_screen(RowsScreen(self.run, kind=self.kind, code=code, severity=severity))
 
     def action_all_rows(self) -> None:
         self.app.push_screen(RowsScreen(self.run, kind=self.kind))

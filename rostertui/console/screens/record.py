@@ -5,7 +5,6 @@ nights, and the raw source row with its location."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, DataTable, Static
@@ -13,6 +12,7 @@ from textual.widgets import Collapsible, DataTable, Static
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.console.widgets.keybar import KeyBar
+from rostertui.console.widgets.members import MembersPanel
 from rostertui.render import (
     fields_table,
     findings_view,
@@ -27,7 +27,8 @@ from rostertui.store.answers import RecordDetail
 class RecordScreen(RosterScreen):
     help_text = (
         "Why this record has its status, who fixes it and when it appears. Tab to the related "
-        "records and Enter to jump to one."
+        "records (a group's members: filter them by name, role or status) and Enter to jump "
+        "to one."
     )
 
     def __init__(self, run_id: int, kind: str, key: str) -> None:
@@ -40,8 +41,11 @@ class RecordScreen(RosterScreen):
         with VerticalScroll(id="record"):
             yield Static(id="head")
             yield Static(id="why")
-            yield Static("Related records", classes="caption")
-            yield DataTable(id="related", cursor_type="row")
+            if self.kind == "group":  # its people, by name, rather than its membership ids
+                yield MembersPanel(self.run_id, self.key, id="members-panel")
+            else:
+                yield Static("Related records", classes="caption")
+                yield DataTable(id="related", cursor_type="row")
             yield Static(id="history")
             yield Static(id="fields")
             with Collapsible(title="Raw source row (Enter to open)", collapsed=True, id="raw-box"):
@@ -49,15 +53,16 @@ class RecordScreen(RosterScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label in ("Kind", "Key", "Name / group", "Status"):
-            table.add_column(label)
+        for table in self.query("#related").results(DataTable):
+            for label in ("Kind", "Key", "Name / group", "Status"):
+                table.add_column(label)
         self.load()
 
-    @work(thread=True)
     def load(self) -> None:
-        detail = self.roster.ask(lambda q: q.record(self.run_id, self.kind, self.key))
-        self.app.call_from_thread(self.show, detail)
+        self.fetch(lambda q: q.record(self.run_id, self.kind, self.key), self.show, group="load")
+
+    def show_failure(self, line: str) -> None:
+        self.query_one("#head", Static).update(Text(f"Cannot read {self.key}: {line}"))
 
     def show(self, detail: RecordDetail | None) -> None:
         if detail is None:
@@ -72,15 +77,15 @@ class RecordScreen(RosterScreen):
         from rich.console import Group
 
         self.query_one("#why", Static).update(Group(*findings_view(detail)))
-        table = self.query_one(DataTable)
-        for row in detail.related:
-            table.add_row(
-                row.kind,
-                Text(row.key),
-                Text(row.group if row.kind == "membership" else row.name),
-                status_text(row.status),
-                key=f"{row.kind}\x1f{row.key}",
-            )
+        for table in self.query("#related").results(DataTable):  # a group lists its members
+            for row in detail.related:
+                table.add_row(
+                    row.kind,
+                    Text(row.key),
+                    Text(row.group if row.kind == "membership" else row.name),
+                    status_text(row.status),
+                    key=f"{row.kind}\x1f{row.key}",
+                )
         self.query_one("#history", Static).update(timeline_text(detail.timeline))
         box = self.query_one("#raw-box", Collapsible)
         box.display = bool(detail.raw) and not detail.withheld

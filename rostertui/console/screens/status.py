@@ -40,6 +40,9 @@ _SHORT = {
     "warnings": "Warn",
 }
 
+_CHANGES = ("created", "updated", "removed")  # counts that open a change list
+_STATUSES = ("imported", "skipped", "excluded", "pending", "absent")  # … a status's records
+
 
 class StatusScreen(RosterScreen):
     BINDINGS = [
@@ -48,8 +51,9 @@ class StatusScreen(RosterScreen):
         Binding("right_square_bracket", "step(1)", "Later", show=False),
     ]
     help_text = (
-        "The latest run and its import types. Enter on an import type lists its findings; "
-        "Enter on a finding lists its rows. [ and ] step between nights, r picks one."
+        "The latest run and its import types. Enter on an import type lists its findings; on a "
+        "count (created, updated, removed, skipped …) the records it counts. Enter on a finding "
+        "lists its rows. [ and ] step between nights, r picks one."
     )
 
     def __init__(self, run_id: int | None = None) -> None:
@@ -65,7 +69,7 @@ class StatusScreen(RosterScreen):
         with Horizontal(id="trend"):
             yield Static("Errors, last nights ", id="trend-label")
             yield Sparkline([], id="sparkline")
-        yield DataTable(id="imports", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="imports", cursor_type="cell", zebra_stripes=True)
         yield Static("Findings by code — largest new errors first", classes="caption")
         yield DataTable(id="codes", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
@@ -137,17 +141,27 @@ class StatusScreen(RosterScreen):
         if self.is_current:
             (codes_table if ordered else table).focus()
 
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        """An import type's count opens the records it counts; its other cells, its findings."""
+        kind, column = event.cell_key.row_key.value, event.cell_key.column_key.value
+        if self.run is None or kind is None:
+            return
+        if column in _CHANGES:
+            self.app.push_screen(RowsScreen(self.run, kind=kind, change=column))
+        elif column in _STATUSES:
+            self.app.push_screen(RowsScreen(self.run, kind=kind, status=column))
+        else:
+            self.app.push_screen(ImportScreen(self.run, kind))
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """A findings line opens exactly its rows: its code at its severity."""
         if self.run is None or event.row_key.value is None:
             return
-        if event.data_table.id == "imports":
-            self.app.push_screen(ImportScreen(self.run, event.row_key.value))
-        else:
-            kind, code, _ = event.row_key.value.split(":", 2)
-            if kind in ("run", "file"):
-                self.notify(f"{code}: see the run line above", severity="information")
-                return
-            self.app.push_screen(RowsScreen(self.run, kind=kind, code=code))
+        kind, code, severity = event.row_key.value.split(":", 2)
+        if kind in ("run", "file"):
+            self.notify(f"{code}: see the run line above", severity="information")
+            return
+        self.app.push_screen(RowsScreen(self.run, kind=kind, code=code, severity=severity))
 
     def action_pick_run(self) -> None:
         def chosen(run_id: int | None) -> None:
