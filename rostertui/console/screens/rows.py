@@ -75,7 +75,7 @@ class RowsScreen(RosterScreen):
             ("Status", "status"),
             ("Change", "change"),
         ]
-        if self.change:
+        if self.change == "updated":  # what changed; a removed record's status says why
             columns.insert(2, ("Changed", "changed"))
         for label, key in columns:
             table.add_column(label, key=key)
@@ -115,7 +115,7 @@ class RowsScreen(RosterScreen):
             self.new_rows += new
             cells: list = [Text("new", style="bold yellow") if new else ""] if self.code else []
             cells += [Text(row.key), Text(row.name)]
-            if self.change:
+            if self.change == "updated":
                 cells.append(_changed_text(getattr(row, "changed", ())))
             detail = row.group if row.kind == "membership" else row.email
             cells += [Text(detail), Text(row.school), status_text(row.status), row.change or ""]
@@ -125,7 +125,8 @@ class RowsScreen(RosterScreen):
         self.exhausted = len(rows) < PAGE
         more = "" if self.exhausted else "+ (more load as you scroll)"
         new = f", {self.new_rows:,} new since the last good night (first)" if self.new_rows else ""
-        self.query_one("#count", Static).update(f"{table.row_count:,}{more} rows{new}")
+        rows_word = "row" if table.row_count == 1 and not more else "rows"
+        self.query_one("#count", Static).update(f"{table.row_count:,}{more} {rows_word}{new}")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         near_end = event.cursor_row >= event.data_table.row_count - 40
