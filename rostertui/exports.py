@@ -71,14 +71,15 @@ def _jsonl(path: Path, rows: Iterable[dict[str, str]]) -> int:
 
 
 def _xlsx(path: Path, rows: Iterable[dict[str, str]], described: dict[str, str]) -> int:
-    """A summary sheet, then one sheet per import type in the order rows arrive, each with the
-    contract's columns plus the fix and owner of its code, an autofilter and column widths;
-    streamed (write-only). openpyxl is imported here: every other command would pay its 0.3 s
-    import for nothing."""
+    """One sheet per import type in the order rows arrive, each with the contract's columns, an
+    autofilter and column widths; then a summary sheet, the one the file opens on: what the
+    view was, and its rows per code with the fix and who owns it (once a code, not once a row:
+    a million memberships would repeat the same sentence a million times). Streamed
+    (write-only). openpyxl is imported here: every other command would pay its 0.3 s import
+    for nothing."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet("Summary")  # first, filled in at the end
     current: dict[str, list] = {}  # import type → [the sheet being written, its rows, type]
     written: list[list] = []
     counts: Counter[tuple[str, str, str]] = Counter()
@@ -93,27 +94,25 @@ def _xlsx(path: Path, rows: Iterable[dict[str, str]], described: dict[str, str])
             name = f"{title} {part + 1}" if part else title
             entry = current[title] = [_data_sheet(workbook, name), 0, title]
             written.append(entry)
-        rule = RULES.get(row["code"])
-        entry[0].append(
-            [_cell(row[c]) for c in EXPORT_COLUMNS]
-            + ([_cell(rule.fix), rule.owner] if rule else ["", ""])
-        )
+        entry[0].append([_cell(row[c]) for c in EXPORT_COLUMNS])
         entry[1] += 1
     if not written:
         written.append([_data_sheet(workbook, "Findings"), 0, ""])
     for sheet, used, _ in written:
-        sheet.auto_filter.ref = f"A1:{_letter(len(XLSX_COLUMNS))}{used + 1}"
+        sheet.auto_filter.ref = f"A1:{_letter(len(EXPORT_COLUMNS))}{used + 1}"
+        sheet.sheet_view.tabSelected = False
+    summary = workbook.create_sheet("Summary")
+    summary.sheet_view.tabSelected = True
     _summary(summary, described, counts, count)
+    workbook.active = len(written)  # the file opens on its summary
     workbook.save(path)
     return count
 
 
-XLSX_COLUMNS = (*EXPORT_COLUMNS, "fix", "owner")
-"""The .xlsx columns: the contract's, then who fixes each code and how (domain/catalogue.py)."""
 _WIDTHS = {
     "run_id": 7, "kind": 11, "key": 18, "name": 24, "email": 30, "school": 22, "group": 14,
     "status": 10, "change": 10, "code": 32, "severity": 9, "message": 60, "root_kind": 10,
-    "root_key": 18, "root_code": 28, "source_ref": 22, "appears_on": 11, "fix": 60, "owner": 9,
+    "root_key": 18, "root_code": 28, "source_ref": 22, "appears_on": 11,
 }  # fmt: skip
 
 
@@ -125,11 +124,11 @@ def _data_sheet(workbook, title: str):
 
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
-    for n, column in enumerate(XLSX_COLUMNS, start=1):
+    for n, column in enumerate(EXPORT_COLUMNS, start=1):
         sheet.column_dimensions[_letter(n)].width = _WIDTHS[column]
     bold = Font(bold=True)
     header = []
-    for column in XLSX_COLUMNS:
+    for column in EXPORT_COLUMNS:
         cell = WriteOnlyCell(sheet, value=column)
         cell.font = bold
         header.append(cell)
@@ -138,7 +137,8 @@ def _data_sheet(workbook, title: str):
 
 
 def _summary(sheet, described: dict[str, str], counts: Counter, total: int) -> None:
-    """What the file holds (the view's run and filters) and its rows per code, with the fix."""
+    """What the file holds (the view's run and filters) and its rows per code, with the fix and
+    its owner (domain/catalogue.py)."""
     sheet.column_dimensions["A"].width = 14
     sheet.column_dimensions["B"].width = 34
     sheet.column_dimensions["E"].width = 60
