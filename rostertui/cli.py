@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 
 from rostertui import render
+from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import RECORD_KINDS
 from rostertui.domain.verdict import STATUSES
 from rostertui.exports import SUFFIXES, ExportError, write_export
@@ -312,42 +313,67 @@ def why(
     run: RunOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Why is this person (or group, or school) missing? Exit 1 when nothing matches."""
+    """Why is this person (or group, or school) missing? Exit 1 when nothing matches; a
+    protected person's exact id, e-mail, login id or personnummer matches (details withheld)."""
     with queries(db) as q:
         info = q.run_with_records(run)
-        matches = q.search(info.id, query)
-        details = [q.record(info.id, m.kind, m.key) for m in matches[:5]] if matches else []
-        sighting = None if matches else q.last_sighting(query, info.id)
-        near = [] if matches else q.near_matches(info.id, query)
+        result = q.find(info.id, query)
+        matches = result.rows
+        details = [q.record(info.id, m.kind, m.key) for m in matches[:5]]
+        missed = not result.found
+        sighting = q.last_sighting(query, info.id) if missed and not result.gone else None
+        near = q.near_matches(info.id, query) if missed else []
         if as_json:
             out.print_json(
                 json.dumps(
-                    {
-                        "query": query,
-                        "run": {"id": info.id, "state": info.state, "as_of": info.as_of},
-                        "found": bool(matches),
-                        "matches": [render.record_json(d) for d in details if d],
-                        "last_seen": {
-                            "run_id": sighting.run.id,
-                            "as_of": sighting.run.as_of,
-                            **render.row_json(sighting.row),
-                        }
-                        if sighting
-                        else None,
-                        "near_matches": [render.row_json(r) for r in near],
-                    },
-                    ensure_ascii=False,
+                    _why_json(query, info, result, details, sighting, near), ensure_ascii=False
                 )
             )
-        elif not matches:
-            out.print(render.miss_view(query, info, sighting, near))
-        elif len(matches) == 1 or (matches[0].kind == "person" and _exact(details[0], query)):
-            out.print(render.record_view(details[0]))
+        elif missed:
+            out.print(
+                render.miss_view(query, info, sighting, near, result.gone, unkeyed=result.unkeyed)
+            )
         else:
-            out.print(render.rows_table(matches, title=f"{len(matches)} records match {query!r}"))
-            out.print("Ask again with the id or e-mail of the one you mean.")
-    if not matches:
+            _print_found(query, info, result, details)
+    if missed:
         raise typer.Exit(1)
+
+
+def _print_found(query: str, info, result, details: list[RecordDetail | None]) -> None:
+    """One record's answer when the query names one; else the list, with its true count."""
+    if result.withheld:
+        out.print(render.withheld_text(query, info, result.withheld))
+        if not result.hits:
+            return
+    alone = len(result.hits) == 1 and not result.gone and not result.withheld
+    if details and (alone or (result.hits[0].row.kind == "person" and _exact(details[0], query))):
+        out.print(render.record_view(details[0]))
+        return
+    title = render.search_title(query, info, result)
+    out.print(render.hits_table(result.hits + result.gone, title=title))
+    out.print("Ask again with the id or e-mail of the one you mean.")
+
+
+def _why_json(query: str, info, result, details, sighting, near) -> dict:
+    return {
+        "query": query,
+        "run": {"id": info.id, "state": info.state, "as_of": info.as_of},
+        "found": result.found,
+        "withheld": result.withheld is not None,
+        "total": result.total,
+        "matches": [render.record_json(d) for d in details if d],
+        "results": [render.hit_json(hit) for hit in result.hits],
+        "gone": [render.hit_json(hit) for hit in result.gone],
+        "last_seen": {
+            "run_id": sighting.run.id,
+            "as_of": sighting.run.as_of,
+            **render.row_json(sighting.row),
+        }
+        if sighting
+        else None,
+        "near_matches": [render.row_json(r) for r in near],
+        "key_missing": result.unkeyed,
+    }
 
 
 def _exact(detail: RecordDetail | None, query: str) -> bool:
@@ -414,9 +440,22 @@ def prune(
 
 
 @app.command()
-def rules() -> None:
-    """Print the rule catalogue: every code, its severity, who fixes it and how."""
-    out.print(render.rules_table())
+def rules(
+    code: Annotated[
+        str | None, typer.Argument(help="One rule code, e.g. STUDENT_NO_CLASS (default: all).")
+    ] = None,
+) -> None:
+    """Print the rule catalogue, or one rule: its title, severity, who fixes it, why and how.
+    An unknown code is one line with the codes it may have meant, and exit 2."""
+    if code is None:
+        out.print(render.rules_view())
+        return
+    entry = RULES.get(code.strip().upper())
+    if entry is None:
+        near = render.near_codes(code)
+        hint = f"did you mean {' or '.join(near)}?" if near else "`rostertui rules` lists them all"
+        raise fail(f"no rule {code!r}; {hint}", 2)
+    out.print(render.rule_text(entry))
 
 
 @app.command()

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from difflib import get_close_matches
 from pathlib import PurePath
 from typing import Any
 
 from rich import box
 from rich.console import Group as Stack
 from rich.console import RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rostertui.domain.catalogue import RULES, rule
+from rostertui.domain.catalogue import RULES, Rule, rule
 from rostertui.domain.model import KIND_LABELS
 from rostertui.domain.verdict import SEVERITY_OF_STATUS, SEVERITY_ORDER
 from rostertui.store.answers import (
@@ -29,7 +31,10 @@ from rostertui.store.answers import (
     RecordDetail,
     RecordRow,
     RunInfo,
+    SearchHit,
+    SearchResult,
     Timeline,
+    Withheld,
 )
 from rostertui.store.search import Sighting
 
@@ -81,8 +86,32 @@ def run_line(run: RunInfo, latest_good: int | None) -> Text:
         )
     if run.error:
         line.append("\nReason: ", style="bold")
-        line.append_text(safe(run.error))
+        line.append_text(safe(_ADVICE.sub("", run.error).rstrip(" .;") + "."))
+    if run.state == "held":
+        line.append_text(held_advice(run, latest_good))
     return line
+
+
+_ADVICE = re.compile(r"\.?\s*If the removals are real, accept it with `[^`]*`\.?")
+"""The advice a held night's reason was written with: whether it still holds is said anew."""
+
+
+def can_accept(run: RunInfo, latest_good: int | None) -> bool:
+    """What `sync --accept-held` accepts (store/runs.py): a held night with no newer good one."""
+    return run.state == "held" and (latest_good is None or latest_good < run.id)
+
+
+def held_advice(run: RunInfo, latest_good: int | None) -> Text:
+    """A held night changed nothing; advice only when the CLI would take it."""
+    text = Text("\nNothing was applied: its counts are what accepting it would do. ")
+    if can_accept(run, latest_good):
+        text.append(f"If the removals are real, accept it: rostertui sync --accept-held {run.id}")
+    else:
+        text.append(
+            f"It can no longer be accepted: run {latest_good} is a newer good night (accepting "
+            "this one would step back in time)."
+        )
+    return text
 
 
 _WRITERS = {
@@ -152,22 +181,31 @@ def status_view(
 ) -> RenderableType:
     """Import types as columns (they are few) so the table fits an 80-column terminal; the
     findings' titles only where there is room for them beside the numbers."""
-    table = Table(title="Import types", title_justify="left", box=box.SIMPLE_HEAD)
+    held = run.state == "held"
+    title = "Import types" + (" (held: what accepting the night would do)" if held else "")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("")
     for summary in imports:
         table.add_column(KIND_LABELS.get(summary.kind, summary.kind), justify="right")
     for column in SUMMARY_COLUMNS:
         table.add_row(
-            "rows" if column == "total" else column,
+            summary_label(column, run.state),
             *(f"{getattr(summary, column):,}" for summary in imports),
         )
-    findings = Table(title="Findings by code", title_justify="left", box=box.SIMPLE_HEAD)
-    width = max((len(c.code) for c in codes), default=4)
+    findings = Table(
+        title="Findings by code", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
+    )
+    code_width = max((len(c.code) for c in codes), default=4)
     findings.add_column("Severity", no_wrap=True, min_width=8)
-    findings.add_column("Code", no_wrap=True, min_width=width)
+    findings.add_column("Code", no_wrap=True, min_width=code_width)
     findings.add_column("Import", no_wrap=True, min_width=11)
-    for column in ("Rows", "New", "Fixed"):
-        findings.add_column(column, justify="right", no_wrap=True, min_width=len(column))
+    for column, values in (
+        ("Rows", [c.rows for c in codes]),
+        ("New", [c.new for c in codes]),
+        ("Fixed", [c.fixed for c in codes]),
+    ):
+        widest = max([len(column), *(len(f"{value:,}") for value in values)])
+        findings.add_column(column, justify="right", no_wrap=True, min_width=widest)
     with_titles = width >= 100
     if with_titles:
         findings.add_column("Title", overflow="ellipsis", no_wrap=True, ratio=1)
@@ -187,6 +225,25 @@ def status_view(
     if codes:
         parts.append(findings)
     return Stack(*parts)
+
+
+SUMMARY_LABELS = {"total": "rows", "created": "created", "updated": "updated", "removed": "removed"}
+SHORT_LABELS = {
+    "total": "Rows", "imported": "Imp", "created": "Add", "updated": "Upd", "removed": "Rem",
+    "skipped": "Skip", "excluded": "Excl", "pending": "Pend", "absent": "Abs", "errors": "Err",
+    "warnings": "Warn",
+}  # fmt: skip
+"""The console's column heads: "Add" for created records, so "New" stays new findings'."""
+_WOULD = {"created": "would add", "updated": "would update", "removed": "would remove"}
+_WOULD_SHORT = {"created": "Add?", "updated": "Upd?", "removed": "Rem?"}
+
+
+def summary_label(column: str, state: str, *, short: bool = False) -> str:
+    """What a count of the import table is called. A held night applied nothing: its created,
+    updated and removed are what accepting it would do ("would remove 1,184")."""
+    if state == "held" and column in _WOULD:
+        return (_WOULD_SHORT if short else _WOULD)[column]
+    return (SHORT_LABELS if short else SUMMARY_LABELS).get(column, column)
 
 
 def status_json(
@@ -431,8 +488,16 @@ def timeline_json(timeline: Timeline) -> dict[str, Any]:
     }
 
 
-def miss_text(query: str, run: RunInfo, sighting: Sighting | None) -> Text:
-    """A miss, said plainly: not in that night's source, and when last seen."""
+def miss_text(
+    query: str,
+    run: RunInfo,
+    sighting: Sighting | None,
+    *,
+    unkeyed: bool = False,
+    recently: bool = False,
+) -> Text:
+    """A miss, said plainly: not in that night's source, and when last seen (`recently`: the
+    caller shows the records a recent night imported that are gone since)."""
     text = safe(
         f"No record matches {query!r} in run {run.id} (as of {run.as_of}): "
         "not in that night's source."
@@ -446,16 +511,128 @@ def miss_text(query: str, run: RunInfo, sighting: Sighting | None) -> Text:
                 f"({sighting.row.key}), {sighting.row.status}."
             )
         )
-    else:
+    elif not recently:
         text.append("\nNever seen in any earlier run either.")
+    if unkeyed:
+        text.append("\n")
+        text.append_text(UNKEYED)
     return text
 
 
-def miss_view(query: str, run: RunInfo, sighting: Sighting | None, near: list[RecordRow]):
-    parts: list[RenderableType] = [miss_text(query, run, sighting)]
+UNKEYED = Text(
+    "The database's key file is missing, so a protected person cannot be recognised (nor "
+    "anyone by personnummer): this may be one. Restore DB.key beside the database.",
+    style="italic",
+)
+
+
+def miss_view(
+    query: str,
+    run: RunInfo,
+    sighting: Sighting | None,
+    near: list[RecordRow],
+    gone: list[SearchHit] | None = None,
+    *,
+    unkeyed: bool = False,
+) -> RenderableType:
+    parts: list[RenderableType] = [
+        miss_text(query, run, None if gone else sighting, unkeyed=unkeyed, recently=bool(gone))
+    ]
+    if gone:
+        parts.append(
+            hits_table(gone, title="Imported on a recent night, gone from the source since")
+        )
     if near:
         parts.append(rows_table(near, title="Did you mean"))
     return Stack(*parts)
+
+
+def withheld_text(query: str, run: RunInfo, withheld: Withheld) -> Text:
+    """A protected person's exact identifier: that a record matches, and nothing about her."""
+    if withheld.last_run >= run.id:
+        where = f"in run {run.id} (as of {run.as_of})"
+    else:
+        where = f"up to run {withheld.last_run} (not in run {run.id}'s source)"
+    text = safe(f"A record matches {query!r} {where}; its details are withheld.")
+    text.stylize("bold")
+    text.append(
+        "\nIt is a protected identity: rostertui keeps nothing of it to show. The registry "
+        "administrator can see why, and whether it is imported."
+    )
+    return text
+
+
+def search_title(query: str, run: RunInfo, result: SearchResult) -> str:
+    """ "first 50 of 138 records match 'Anna' in run 12 (as of …)": never a silent cut."""
+    shown, total = len(result.hits), result.total
+    if shown < total:
+        counted = f"First {shown:,} of {total:,} records match"
+    else:
+        counted = f"{total:,} record{'s match' if total != 1 else ' matches'}"
+    title = f"{counted} {query!r} in run {run.id} (as of {run.as_of})"
+    if result.gone:
+        many = len(result.gone)
+        title += (
+            f"; {many} more {'were' if many != 1 else 'was'} imported on a recent night and "
+            f"{'are' if many != 1 else 'is'} gone from the source"
+        )
+    return title
+
+
+def hit_change(hit: SearchHit) -> str:
+    """When a recent night removed the record ("removed 2026-11-17, last imported run 6")."""
+    departure = hit.departure
+    if departure is None:
+        return ""
+    verb = "would be removed" if departure.held else "removed"
+    return f"{verb} {departure.removed_on}, last imported run {departure.last_imported_run}"
+
+
+def hit_placement(hit: SearchHit) -> str:
+    """A pupil's class or a person's role; a group or school says what it is."""
+    return hit.placement if hit.row.kind == "person" else hit.row.kind
+
+
+def _longest_word(values: list[str]) -> int:
+    return max((len(word) for value in values for word in value.split()), default=1)
+
+
+def hits_table(hits: list[SearchHit], title: str = "") -> RenderableType:
+    """Search results, one a line, enough to tell namesakes apart, ids and words never cut;
+    under the table, when each recent removal happened."""
+    table = Table(title=title or None, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Name")
+    table.add_column("Class/role", min_width=_longest_word([hit_placement(h) for h in hits]))
+    table.add_column("School", min_width=_longest_word([h.row.school for h in hits]))
+    table.add_column("Change", no_wrap=True)
+    table.add_column("Id", no_wrap=True, min_width=max((len(h.row.key) for h in hits), default=2))
+    notes = Text()
+    for hit in hits:
+        row = hit.row
+        name = row.group if row.kind == "membership" else row.name
+        table.add_row(
+            status_text(row.status),
+            safe(name),
+            safe(hit_placement(hit)),
+            safe(row.school),
+            row.change or "",
+            safe(row.key),
+        )
+        if hit.departure:
+            notes.append("\n" if notes else "")
+            notes.append_text(safe(f"{name or row.key} ({row.key}): {hit_change(hit)}."))
+    return Stack(table, notes) if notes else table
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    departure = hit.departure
+    return row_json(hit.row) | {
+        "run_id": hit.run_id,
+        "class_or_role": hit.placement,
+        "removed_on": departure.removed_on if departure else None,
+        "last_imported_run": departure.last_imported_run if departure else None,
+    }
 
 
 def _finding_panel(finding: FindingDetail) -> Panel:
@@ -517,16 +694,31 @@ def rows_table(rows: list[RecordRow], title: str = "") -> Table:
     return table
 
 
-def rules_table() -> Table:
-    table = Table(title="Rule catalogue", title_justify="left", show_lines=True)
-    for column in ("Code", "Entity", "Severity", "Owner", "Title / explanation / fix"):
-        table.add_column(column, no_wrap=column == "Code")
+def rule_text(entry: Rule) -> RenderableType:
+    """One rule as a block of lines that wrap at any width, indented under its code (a table
+    of five columns cut its explanations to a word a line at 80 columns)."""
+    head = Text()
+    head.append(entry.code, style="bold")
+    head.append(f" — {entry.title}")
+    body = Text()
+    body.append(f"{entry.entity} · ")
+    body.append(entry.severity_text, style=SEVERITY_STYLE.get(entry.severity, ""))
+    body.append(f" · fix owner: {entry.owner}\n")
+    body.append(f"When: {entry.condition}\nWhy: {entry.explanation}\nFix: {entry.fix}")
+    return Stack(head, Padding(body, (0, 0, 0, 2), expand=False))
+
+
+def rules_view() -> RenderableType:
+    """The whole catalogue, one block a rule."""
+    blocks: list[RenderableType] = [Text(f"Rule catalogue: {len(RULES)} codes", style="bold")]
     for entry in RULES.values():
-        table.add_row(
-            entry.code,
-            entry.entity,
-            entry.severity_text,
-            entry.owner,
-            Text(f"{entry.title}\n{entry.explanation}\nFix: {entry.fix}"),
-        )
-    return table
+        blocks += [Text(""), rule_text(entry)]
+    return Stack(*blocks)
+
+
+def near_codes(code: str, limit: int = 3) -> list[str]:
+    """Codes a mistyped one may have meant: those containing it, then those spelled alike."""
+    wanted = code.strip().upper()
+    containing = [known for known in RULES if wanted and wanted in known]
+    alike = get_close_matches(wanted, list(RULES), n=limit, cutoff=0.6)
+    return list(dict.fromkeys([*alike, *containing]))[:limit]

@@ -290,3 +290,39 @@ def _addresses() -> list[str]:
             return [sock.getsockname()[0]]
         except OSError:
             return []
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_rules_code_prints_that_one_rule():
+    code, output = invoke("rules", "STUDENT_NO_CLASS")
+    assert code == 0
+    entry = RULES["STUDENT_NO_CLASS"]
+    for part in (entry.code, entry.title, entry.severity_text, f"fix owner: {entry.owner}"):
+        assert part in output
+    assert flat(entry.explanation) in flat(output) and flat(entry.fix) in flat(output)
+    assert "TEACHER_NO_GROUP" not in output
+    assert invoke("rules", "student_no_class") == (code, output)
+
+
+def test_an_unknown_rule_code_is_one_line_with_near_matches():
+    result = runner.invoke(app, ["rules", "STUDENT_NO_CLAS"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "rostertui: no rule 'STUDENT_NO_CLAS'; did you mean STUDENT_NO_CLASS?"
+    ]
+    result = runner.invoke(app, ["rules", "NOTHING_LIKE_IT"])
+    assert result.exit_code == 2 and "`rostertui rules` lists them all" in result.stderr
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_rules_piped_at_any_width_cut_nothing(columns):
+    """Each rule a block that wraps: no cell cut to a word a line or an ellipsis."""
+    result = runner.invoke(app, ["rules"], env={"COLUMNS": columns})
+    assert result.exit_code == 0
+    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= int(columns)
+    for entry in RULES.values():
+        for text in (entry.title, entry.condition, entry.explanation, entry.fix):
+            assert flat(text) in flat(result.stdout)

@@ -98,6 +98,19 @@ def test_search_miss(snap_compare, demo_db, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_protected_match(snap_compare, demo_db, size):
+    """A protected pupil's exact id: a record matches, its details withheld, nothing shown."""
+    keys = ("slash", *"usr-000372", "enter")
+    assert snap_compare(RosterApp(demo_db), terminal_size=size, run_before=journey(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_removed_among_namesakes(snap_compare, demo_db, size):
+    keys = ("slash", *"Söderström", "enter")
+    assert snap_compare(RosterApp(demo_db), terminal_size=size, run_before=journey(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_help(snap_compare, demo_db, size):
     assert snap_compare(RosterApp(demo_db), terminal_size=size, run_before=journey("question_mark"))
 

@@ -156,3 +156,51 @@ def stored_login_ids(stored: str | None) -> tuple[str, ...]:
     """The login ids column holds the person's login_ids field as written ("a, b"); NULL
     before they were kept."""
     return tuple(stored.split(", ")) if stored else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """A record imported on a recent night and not any more: when that changed."""
+
+    removed_on: str  # as-of of the night it stopped being imported
+    removed_run: int
+    last_imported_run: int
+    held: bool = False  # the removing night is held: nothing has been removed yet
+
+    def __str__(self) -> str:
+        verb = "would be removed" if self.held else "removed"
+        return f"{verb} {self.removed_on}, last imported run {self.last_imported_run}"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    row: RecordRow
+    run_id: int  # the night the row is from: the one searched, or the last that had it
+    placement: str  # a pupil's class, else a person's role; empty for groups and schools
+    departure: Departure | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """A protected person's keyed hash matched the query: that is all that may be said."""
+
+    last_run: int  # the latest run that saw her
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """A search's whole answer: never a silently cut list."""
+
+    hits: list[SearchHit]  # this night's matches, exact ones first, up to the limit
+    total: int  # all of this night's matches
+    gone: list[SearchHit] = field(default_factory=list)  # imported lately, now not in source
+    withheld: Withheld | None = None
+    unkeyed: bool = False  # no key file: protected persons and personnummer cannot be matched
+
+    @property
+    def found(self) -> bool:
+        return bool(self.hits) or self.withheld is not None
+
+    @property
+    def rows(self) -> list[RecordRow]:
+        return [hit.row for hit in self.hits]

@@ -1,20 +1,51 @@
-"""Search from anywhere: name, e-mail, id, login id or personnummer. A miss says so plainly,
-says when the person was last seen, and offers near matches."""
+"""Search from anywhere: name, e-mail, id, login id or personnummer. The summary says how many
+match in all ("first 50 of 138"); a recent removal shows beside its namesakes; a protected
+person's exact identifier says that a record matches and that its details are withheld; a miss
+says so plainly, says when the person was last seen, and offers near matches."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.console.widgets.keybar import KeyBar
-from rostertui.render import miss_text, status_text
-from rostertui.store.answers import RecordRow, RunInfo
-from rostertui.store.queries import QueryError
+from rostertui.render import (
+    hit_change,
+    miss_text,
+    search_title,
+    status_text,
+    withheld_text,
+)
+from rostertui.store.answers import RecordRow, RunInfo, SearchHit, SearchResult
+from rostertui.store.queries import Queries
 from rostertui.store.search import Sighting
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What one search found, with what a miss needs beside it."""
+
+    text: str
+    run: RunInfo
+    result: SearchResult
+    sighting: Sighting | None
+    near: list[RecordRow]
+    places: dict[int, str]  # the near matches' classes and roles
+
+
+def ask(q: Queries, text: str) -> Answer:
+    run = q.run_with_records()
+    result = q.find(run.id, text)
+    if result.found:
+        return Answer(text, run, result, None, [], {})
+    sighting = None if result.gone else q.last_sighting(text, run.id)
+    near = q.near_matches(run.id, text)
+    return Answer(text, run, result, sighting, near, q.placements(near))
 
 
 class SearchScreen(RosterScreen):
@@ -26,7 +57,6 @@ class SearchScreen(RosterScreen):
         super().__init__()
         self.crumb = "Search"
         self.initial = text
-        self.run: RunInfo | None = None
 
     def compose(self) -> ComposeResult:
         yield Breadcrumb()
@@ -39,7 +69,7 @@ class SearchScreen(RosterScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label in ("Status", "Kind", "Name", "E-mail", "School", "Key"):
+        for label in ("Status", "Kind", "Name", "Class / role", "School", "Id", "Change"):
             table.add_column(label)
         self.query_one(Input).focus()
         if self.initial:
@@ -49,54 +79,57 @@ class SearchScreen(RosterScreen):
         if event.value.strip():
             self.search(event.value.strip())
 
-    @work(thread=True, exclusive=True)
     def search(self, text: str) -> None:
-        def ask(q):
-            run = q.run_with_records()
-            found = q.search(run.id, text)
-            if found:
-                return run, found, None, []
-            return run, [], q.last_sighting(text, run.id), q.near_matches(run.id, text)
+        self.fetch(lambda q: ask(q, text), self.show, group="search")
 
-        try:
-            answer = self.roster.ask(ask)
-        except QueryError as exc:
-            self.app.call_from_thread(self.query_one("#summary", Static).update, Text(str(exc)))
-            return
-        self.app.call_from_thread(self.show, text, *answer)
+    def show_failure(self, line: str) -> None:
+        self.query_one("#summary", Static).update(Text(line))
 
-    def show(
-        self,
-        text: str,
-        run: RunInfo,
-        found: list[RecordRow],
-        sighting: Sighting | None,
-        near: list[RecordRow],
-    ) -> None:
-        self.run = run
-        summary = self.query_one("#summary", Static)
-        rows = found or near
-        if found:
-            summary.update(Text(f"{len(found)} match(es) in run {run.id} (as of {run.as_of})"))
-        else:
-            miss = miss_text(text, run, sighting)
-            summary.update(miss.append("\nDid you mean:") if near else miss)
+    def show(self, answer: Answer) -> None:
+        result, run = answer.result, answer.run
+        hits = [*result.hits, *result.gone]
+        self.query_one("#summary", Static).update(self.summary(answer))
         table = self.query_one(DataTable)
         table.clear()
-        for row in rows:
-            table.add_row(
-                status_text(row.status),
-                row.kind,
-                Text(row.name),
-                Text(row.email),
-                Text(row.school),
-                Text(row.key),
-                key=f"{row.kind}\x1f{row.key}",
-            )
-        if rows:
+        for hit in hits:
+            self.add_hit(table, hit)
+        for row in [] if hits else answer.near:
+            self.add_hit(table, SearchHit(row, run.id, answer.places.get(row.id, "")))
+        if table.row_count:
             table.focus()
 
+    @staticmethod
+    def summary(answer: Answer) -> Text:
+        result, run, text = answer.result, answer.run, answer.text
+        if result.withheld:
+            said = withheld_text(text, run, result.withheld)
+            return said.append(f"\n{search_title(text, run, result)}") if result.hits else said
+        if result.found:
+            return Text(search_title(text, run, result))
+        miss = miss_text(
+            text, run, answer.sighting, unkeyed=result.unkeyed, recently=bool(result.gone)
+        )
+        if result.gone:
+            miss.append("\nImported on a recent night, gone from the source since:")
+        elif answer.near:
+            miss.append("\nDid you mean:")
+        return miss
+
+    @staticmethod
+    def add_hit(table: DataTable, hit: SearchHit) -> None:
+        row = hit.row
+        table.add_row(
+            status_text(row.status),
+            row.kind,
+            Text(row.name),
+            Text(hit.placement),
+            Text(row.school),
+            Text(row.key),
+            Text(hit_change(hit) or row.change or ""),
+            key=f"{hit.run_id}\x1f{row.kind}\x1f{row.key}",
+        )
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value and self.run is not None:
-            kind, key = event.row_key.value.split("\x1f", 1)
-            self.roster.open_record(self.run.id, kind, key)
+        if event.row_key.value:
+            run_id, kind, key = event.row_key.value.split("\x1f", 2)
+            self.roster.open_record(int(run_id), kind, key)
