@@ -29,7 +29,7 @@ from rostertui.exports import SUFFIXES, ExportError, write_export
 from rostertui.sources import without_userinfo
 from rostertui.store.answers import RecordDetail
 from rostertui.store.errors import StoreError, failure_line
-from rostertui.store.queries import Queries, QueryError
+from rostertui.store.queries import CHANGES, Queries, QueryError
 from rostertui.store.runs import RunError
 from rostertui.sync import (
     Stopped,
@@ -398,6 +398,14 @@ def export(
     status_filter: Annotated[
         str | None, typer.Option("--status", help="imported, skipped, excluded, pending, absent")
     ] = None,
+    change: Annotated[
+        str | None,
+        typer.Option(
+            "--change",
+            help="Only records created, updated or removed since the last good night, or "
+            "absent: " + "|".join(CHANGES),
+        ),
+    ] = None,
 ) -> None:
     """Write one row per finding (the customer's validation file)."""
     if output.suffix.lower() not in SUFFIXES:
@@ -406,9 +414,11 @@ def export(
         raise fail(f"--kind {kind!r}: not one of {', '.join((*RECORD_KINDS, 'run', 'file'))}", 2)
     if status_filter and status_filter not in STATUSES:
         raise fail(f"--status {status_filter!r}: not one of {', '.join(STATUSES)}", 2)
+    if change and change not in CHANGES:
+        raise fail(f"--change {change!r}: not one of {', '.join(CHANGES)}", 2)
     with queries(db) as q:
         info = q.run_with_records(run)
-        rows = q.export_rows(info.id, kind=kind, code=code, status=status_filter)
+        rows = q.export_rows(info.id, kind=kind, code=code, status=status_filter, change=change)
         try:
             count = write_export(output, rows)
         except ExportError as exc:

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from rostertui.cli import app
 from rostertui.demo import DemoBundle, write_demo_bundle
 from rostertui.domain.catalogue import RULES
-from rostertui.store.queries import EXPORT_COLUMNS
+from rostertui.store.queries import EXPORT_COLUMNS, Queries
 
 AS_OF = date(2026, 11, 22)
 runner = CliRunner()
@@ -197,6 +197,27 @@ def test_export_jsonl_filtered_by_code(demo, tmp_path):
     assert len(rows) == 2
     assert {r["code"] for r in rows} == {"PERSON_INVALID_EMAIL"}
     assert {r["email"] for r in rows} == {"erik.lund@edu", "sara..berg@edu.sjostad.se"}
+
+
+def test_export_lists_what_changed_since_the_last_good_night(demo_db, tmp_path):
+    """The admin's "what changed last night?": a good night's removed records, and only them."""
+    with Queries.open(demo_db) as q:
+        night = max(
+            r.id for r in q.runs() if r.state == "good" and any(s.removed for s in q.imports(r.id))
+        )
+        removed = sum(s.removed for s in q.imports(night))
+    target = tmp_path / "removed.csv"
+    args = ["export", "--db", str(demo_db), "--run", str(night), "--change", "removed"]
+    result = runner.invoke(app, [*args, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    with target.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["change"] for r in rows} == {"removed"}
+    assert len({(r["kind"], r["key"]) for r in rows}) == removed
+    wrong = runner.invoke(
+        app, ["export", "--db", str(demo_db), "--change", "gone", "-o", str(target)]
+    )
+    assert wrong.exit_code == 2 and "not one of created, updated, removed, absent" in wrong.stderr
 
 
 def test_rules_prints_the_whole_catalogue():

@@ -23,22 +23,16 @@ from rostertui.console.widgets.writer_banner import WriterBanner
 from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import KIND_LABELS
 from rostertui.domain.verdict import SEVERITY_ORDER
-from rostertui.render import ALARM_STATES, SUMMARY_COLUMNS, code_cells, run_line, writer_banner
+from rostertui.render import (
+    ALARM_STATES,
+    SHORT_LABELS,
+    SUMMARY_COLUMNS,
+    code_cells,
+    run_line,
+    summary_label,
+    writer_banner,
+)
 from rostertui.store.answers import CodeSummary, ImportSummary, RunInfo
-
-_SHORT = {
-    "total": "Rows",
-    "imported": "Imp",
-    "created": "New",
-    "updated": "Upd",
-    "removed": "Rem",
-    "skipped": "Skip",
-    "excluded": "Excl",
-    "pending": "Pend",
-    "absent": "Abs",
-    "errors": "Err",
-    "warnings": "Warn",
-}
 
 _CHANGES = ("created", "updated", "removed")  # counts that open a change list
 _STATUSES = ("imported", "skipped", "excluded", "pending", "absent")  # … a status's records
@@ -78,7 +72,7 @@ class StatusScreen(RosterScreen):
         imports = self.query_one("#imports", DataTable)
         imports.add_column("Import", key="kind")
         for column in SUMMARY_COLUMNS:
-            imports.add_column(_SHORT[column], key=column)
+            imports.add_column(SHORT_LABELS[column], key=column)
         codes = self.query_one("#codes", DataTable)
         for label, key in (
             ("Severity", "severity"),
@@ -114,6 +108,9 @@ class StatusScreen(RosterScreen):
         line = self.query_one("#run-line", Static)
         line.update(run_line(run, home.latest_good))
         line.set_class(run.state in ALARM_STATES, "alarm")
+        imports = self.query_one("#imports", DataTable)
+        for column in ("created", "updated", "removed"):  # a held night's are would-be counts
+            imports.columns[column].label = Text(summary_label(column, run.state, short=True))
         self.show_tables(home.imports, home.codes, home.nights)
 
     def show_tables(
