@@ -350,13 +350,12 @@ def answer(detail: RecordDetail) -> str:
     if deciding is None:
         return f"Not imported ({row.status})."
     root = deciding.chain[-1] if deciding.chain else None
-    root_code = root.code if root else deciding.code
-    owner = RULES[root_code].owner if root_code in RULES else ""
+    owner = fix_owner(detail)
     text = f"Not imported ({row.status}): {deciding.code}"
     if root:
         title = RULES[root.code].title if root.code in RULES else root.code
         text += f", because of {root.kind} {root.name or root.key}: {title} ({root.code})"
-    if owner and owner != "—":
+    if owner:
         text += f". Fix owner: {owner}"
     if row.appears_on:
         text += f". Will appear on {row.appears_on}"
@@ -379,21 +378,26 @@ def record_head(detail: RecordDetail) -> Text:
     head.append_text(safe(row.name or row.key))
     if detail.withheld:
         head.append("  (protected identity: details withheld)", style="italic")
+    elif placement := _placement(detail):
+        head.append(" — ")
+        head.append_text(safe(placement))
     head.append("\n")
     said = safe(answer(detail))
     said.stylize("bold")
     head.append_text(said)
     head.append("\nStatus: ")
-    head.append_text(status_text(row.status))
-    head.append(f"   Change since last good run: {row.change or 'none'}")
-    if row.appears_on:
-        head.append(f"\nWill appear on {row.appears_on}", style="cyan")
+    # the gap takes the status's style, so no renderer can drop it between word and label
+    head.append(f"{row.status.upper()}   ", style=STATUS_STYLE.get(row.status, ""))
+    head.append(f"Change since last good run: {row.change or 'none'}")
+    if when := appears_when(detail):
+        head.append(f"\n{when}", style="cyan")
     head.append("\nIn source: ")
     if row.status == "absent":
         head.append("NO — was imported in the last good run, missing from this source")
     else:
         head.append("yes ")
         head.append_text(safe(row.source_ref))
+    head.append(f"   Run {detail.run.id} ({detail.run.as_of})")
     if not detail.withheld:
         head.append("\nId: ")
         head.append_text(safe(row.key))
@@ -405,6 +409,46 @@ def record_head(detail: RecordDetail) -> Text:
             head.append("\nLogin ids: ")
             head.append_text(safe(", ".join(detail.login_ids)))
     return head
+
+
+def _placement(detail: RecordDetail) -> str:
+    """A person's role, and a pupil's classes: "student, class 9B" or "student, no class"."""
+    if not detail.role:
+        return ""
+    if detail.role != "student":
+        return detail.role
+    if not detail.classes:
+        return "student, no class"
+    label = "classes" if ", " in detail.classes else "class"
+    return f"student, {label} {detail.classes}"
+
+
+def appears_when(detail: RecordDetail) -> str:
+    """When a record not imported tonight would be: a pending one on its start date; one that
+    waits for a fix after the night's sync that follows the fix."""
+    if detail.row.appears_on:
+        return f"Appears on {detail.row.appears_on}"
+    if detail.row.status == "skipped" or (detail.row.status == "excluded" and fix_owner(detail)):
+        return "Appears after the next night's sync once fixed"
+    return ""
+
+
+def fix_owner(detail: RecordDetail) -> str:
+    """Who has something to fix, or "" when nobody has: the owner of the root cause of the most
+    serious finding that asks for a fix. A pending date asks for none, nor does an exclusion by
+    policy (its owner is "policy"); an error always does, falling back to its own rule's owner
+    when its root is a policy's."""
+    for finding in sorted(detail.findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9)):
+        if finding.severity == "pending":
+            continue
+        codes = [finding.chain[-1].code] if finding.chain else []
+        if finding.severity == "error":
+            codes.append(finding.code)
+        for code in codes or [finding.code]:
+            owner = RULES[code].owner if code in RULES else ""
+            if owner not in ("", "—", "policy"):
+                return owner
+    return ""
 
 
 def findings_view(detail: RecordDetail) -> list[RenderableType]:

@@ -92,6 +92,13 @@ def test_record_anna(snap_compare, demo_db, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_record_pending(snap_compare, demo_db, size):
+    """André Eriksson, a pupil whose class starts later: the date he appears, no fix owner."""
+    keys = ("slash", *"usr-000522", "enter", "enter")
+    assert snap_compare(RosterApp(demo_db), terminal_size=size, run_before=journey(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_search_miss(snap_compare, demo_db, size):
     keys = ("slash", *"Ana Svenson", "enter")
     assert snap_compare(RosterApp(demo_db), terminal_size=size, run_before=journey(*keys))

@@ -132,6 +132,8 @@ class RecordDetail:
     related: list[RecordRow] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     login_ids: tuple[str, ...] = ()  # what the platform logs the person in with
+    role: str = ""  # a person's role, as the source gives it
+    classes: str = ""  # a pupil's class groups, by name ("9B, 9C"); "" when she has none
 
     @property
     def timeline(self) -> Timeline:

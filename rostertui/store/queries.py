@@ -467,16 +467,21 @@ class Queries(SearchQueries):
             return None
         *head, fields, changes, raw, source_file, login_ids = rows[0]
         row = record_row(tuple(head))
+        values = dict(zip(FIELD_NAMES[kind], unpack(fields), strict=False))
+        role = values.get("role", "") if kind == "person" else ""
+        placement = self.placements([row]).get(row.id, "") if role == "student" else ""
         return RecordDetail(
             run=self.run(run_id),
             row=row,
-            fields=dict(zip(FIELD_NAMES[kind], unpack(fields), strict=False)),
+            fields=values,
             changes=json.loads(changes or "{}"),
             findings=self._findings_of(row.id),
             raw=self._raw(run_id, source_file, raw),
             related=self._related(run_id, row),
             history=self.history(kind, key),
             login_ids=stored_login_ids(login_ids),
+            role=role,
+            classes="" if placement == "student, no class" else placement,
         )
 
     def _findings_of(self, record_id: int) -> list[FindingDetail]:
