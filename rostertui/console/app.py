@@ -16,7 +16,7 @@ from typing import TypeVar
 from textual.app import App
 from textual.binding import Binding
 
-from rostertui.console.commands import SearchCommands
+from rostertui.console.commands import ScreenCommands, SearchCommands
 from rostertui.console.screens.help import HelpScreen
 from rostertui.console.screens.record import RecordScreen
 from rostertui.console.screens.search import SearchScreen
@@ -36,7 +36,7 @@ def terminal_theme(environ: Mapping[str, str]) -> str:
 class RosterApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "rostertui"
-    COMMANDS = App.COMMANDS | {SearchCommands}
+    COMMANDS = App.COMMANDS | {SearchCommands, ScreenCommands}
     BINDINGS = [
         Binding("/", "search", "Search"),
         Binding("question_mark", "help", "Keys"),

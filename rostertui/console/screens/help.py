@@ -40,11 +40,13 @@ class HelpScreen(ModalScreen[None]):
 
 
 def _keys(screen: Screen) -> list[tuple[str, str]]:
-    """Each action bound on the screen, once, with its key as Textual shows keys ("[", "^p")."""
+    """Each action bound on the screen and offered now (`check_action`), once, with its key as
+    Textual shows keys ("[", "^p")."""
     keys: dict[str, tuple[str, str]] = {}
     for cls in type(screen).__mro__:
         for binding in Binding.make_bindings(getattr(cls, "BINDINGS", [])):
-            if binding.description and binding.action not in keys:
+            offered = screen.check_action(binding.action, ()) is not False
+            if binding.description and offered and binding.action not in keys:
                 shown = screen.app.get_key_display(binding)
                 keys[binding.action] = (shown, binding.description)
     return list(keys.values())

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from rostertui.console.home import Home, gather_home
 from rostertui.console.screens.base import RosterScreen
+from rostertui.console.screens.confirm import ConfirmAccept
 from rostertui.console.screens.imports import ImportScreen
 from rostertui.console.screens.rows import RowsScreen
 from rostertui.console.screens.runs import RunPicker
@@ -27,6 +28,7 @@ from rostertui.render import (
     ALARM_STATES,
     SHORT_LABELS,
     SUMMARY_COLUMNS,
+    can_accept,
     code_cells,
     run_line,
     summary_label,
@@ -36,11 +38,13 @@ from rostertui.store.answers import CodeSummary, ImportSummary, RunInfo
 
 _CHANGES = ("created", "updated", "removed")  # counts that open a change list
 _STATUSES = ("imported", "skipped", "excluded", "pending", "absent")  # … a status's records
+_CODE_COLUMNS = ("Severity", "Code", "Rows", "New", "Fixed", "Import", "Title")
 
 
 class StatusScreen(RosterScreen):
     BINDINGS = [
         Binding("r", "pick_run", "Runs"),
+        Binding("A", "accept_held", "Accept held"),
         Binding("left_square_bracket", "step(-1)", "Earlier", show=False),
         Binding("right_square_bracket", "step(1)", "Later", show=False),
     ]
@@ -54,6 +58,7 @@ class StatusScreen(RosterScreen):
         super().__init__()
         self.run_id = run_id
         self.run: RunInfo | None = None
+        self.home: Home | None = None
         self.crumb = "Status"
 
     def compose(self) -> ComposeResult:
@@ -74,16 +79,8 @@ class StatusScreen(RosterScreen):
         for column in SUMMARY_COLUMNS:
             imports.add_column(SHORT_LABELS[column], key=column)
         codes = self.query_one("#codes", DataTable)
-        for label, key in (
-            ("Severity", "severity"),
-            ("Code", "code"),
-            ("Rows", "rows"),
-            ("New", "new"),
-            ("Fixed", "fixed"),
-            ("Import", "kind"),
-            ("Title", "title"),
-        ):
-            codes.add_column(label, key=key)
+        for label in _CODE_COLUMNS:
+            codes.add_column(label, key=label.lower() if label != "Import" else "kind")
         self.load()
 
     def load(self) -> None:
@@ -97,6 +94,8 @@ class StatusScreen(RosterScreen):
 
     def show(self, home: Home) -> None:
         run = self.run = home.run
+        self.home = home
+        self.refresh_bindings()
         banner = None
         if home.pulse.writer is not None:
             following = self.run_id is None
@@ -167,6 +166,18 @@ class StatusScreen(RosterScreen):
                 self.load()
 
         self.app.push_screen(RunPicker(), chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "accept_held":
+            home = self.home
+            return home is not None and can_accept(home.run, home.latest_good)
+        return True
+
+    def action_accept_held(self) -> None:
+        """The CLI's `sync --accept-held`, asked first; the home shows the night GOOD after."""
+        if self.home is not None and self.check_action("accept_held", ()):
+            confirm = ConfirmAccept(self.home.run, self.home.imports)
+            self.app.push_screen(confirm, lambda accepted: accepted and self.load())
 
     def action_step(self, delta: int) -> None:
         if self.run is not None:
