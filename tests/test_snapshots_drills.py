@@ -4,20 +4,10 @@ removed users of the last night; the updated user, with the field that changed, 
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from rostertui.console.app import RosterApp
-
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    for field in pilot.app.screen.query(Input):
-        field.cursor_blink = False
-    await pilot.pause()
+from tests.test_snapshots import SIZES, settle
 
 
 async def open_count(pilot, kind_row: int, count: str) -> None:

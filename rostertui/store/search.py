@@ -168,18 +168,28 @@ class SearchQueries:
         return list(unique.values())
 
     def _addressed(self, run_id: int, query: str) -> list[tuple]:
-        """Records whose e-mail is the query, in any case: the index finds the candidates."""
+        """Records whose e-mail is the query, in any case."""
+        wanted = query.lower()
+        return [
+            row[:-1]
+            for row in self._phrase_candidates(run_id, "email", query)
+            if (row[-1] or "").lower() == wanted
+        ]
+
+    def _phrase_candidates(self, run_id: int, column: str, query: str) -> list[tuple]:
+        """The night's records whose `column` holds the query's words as a phrase (the index
+        drops punctuation, so the caller compares the value, the row's last cell, exactly)."""
+        assert column in ("email", "login_ids")  # ours, never the user's
         words = re.findall(r"\w+", query.lower())
         if not words:
             return []
         low, high = self._span(run_id)
-        candidates = self._all(
-            f"SELECT {ROW_COLUMNS_OF['r']} "
+        return self._all(
+            f"SELECT {ROW_COLUMNS_OF['r']}, r.{column} "
             "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
             "WHERE records_fts MATCH ? AND records_fts.rowid BETWEEN ? AND ? LIMIT 100",
-            [f'email : "{" ".join(words)}"', low, high],
+            [f'{column} : "{" ".join(words)}"', low, high],
         )
-        return [row for row in candidates if (row[4] or "").lower() == query.lower()]
 
     def _same_name(self, query: str, low: int, high: int) -> list[tuple]:
         """Records whose whole name is the query, folded ("marta hakansson" is Märta
@@ -368,23 +378,12 @@ class SearchQueries:
         return []
 
     def _login_id_matches(self, run_id: int, query: str) -> list[tuple]:
-        """Records one of whose login ids is the query, in any case. The full-text index finds
-        the candidates (the query's words as a phrase in the login ids); the comparison is made
-        here, as the index drops punctuation ("anna.s" and "anna-s" are one phrase to it)."""
-        words = re.findall(r"\w+", query.lower())
-        if not words:
-            return []
+        """Records one of whose login ids is the query, in any case ("anna.s" and "anna-s" are
+        one phrase to the index, so each candidate's ids are compared here)."""
         wanted = query.casefold()
-        low, high = self._span(run_id)
-        candidates = self._all(
-            f"SELECT {ROW_COLUMNS_OF['r']}, r.login_ids "
-            "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
-            "WHERE records_fts MATCH ? AND records_fts.rowid BETWEEN ? AND ? LIMIT 100",
-            [f'login_ids : "{" ".join(words)}"', low, high],
-        )
         return [
             row[:-1]
-            for row in candidates
+            for row in self._phrase_candidates(run_id, "login_ids", query)
             if any(login_id.casefold() == wanted for login_id in stored_login_ids(row[-1]))
         ]
 
