@@ -95,6 +95,7 @@ class SearchScreen(RosterScreen):
             self.add_hit(table, hit)
         for row in [] if hits else answer.near:
             self.add_hit(table, SearchHit(row, run.id, answer.places.get(row.id, "")))
+        table.display = bool(table.row_count)  # no empty headers under a withheld answer
         if table.row_count:
             table.focus()
 
