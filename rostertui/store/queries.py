@@ -96,6 +96,7 @@ class Queries(SearchQueries):
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
         self.path = path
+        self._spans = {}
         key = reading_key(path, db)
         self._hash = hasher_of(key) if key else None
 

@@ -140,12 +140,36 @@ def rows_of_run(db, run_id: int, table: str = "records", alias: str = "") -> tup
     whole run in table order (`+` keeps SQLite off the key index). In key order, a million
     UUID ids are a million reads from all over the table.
     """
-    assert table in ("records", "findings") and (not alias or alias.isidentifier())  # ours
-    low, high = db.execute(
-        f"SELECT min(id), max(id) FROM {table} WHERE run_id = ?", [run_id]
-    ).fetchone()
+    assert not alias or alias.isidentifier()  # ours
     column = f"{alias}." if alias else ""
-    return f"{column}id BETWEEN ? AND ? AND +{column}run_id = ?", [low or 0, high or 0, run_id]
+    return f"{column}id BETWEEN ? AND ? AND +{column}run_id = ?", [
+        *run_span(db, run_id, table),
+        run_id,
+    ]
+
+
+def run_span(db, run_id: int, table: str = "records") -> tuple[int, int]:
+    """The first and last id of a run's rows (first > last when it has none).
+
+    Nights are written one after another, so run_id never falls as the id rises: a binary
+    search over the rowid takes some 25 seeks, where min(id) and max(id) of a run read its
+    whole index range (80 ms at 100,000 persons)."""
+    assert table in ("records", "findings")  # ours
+
+    def first_id_from(run: int) -> int:
+        low, high = 1, (db.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0) + 1
+        while low < high:
+            middle = (low + high) // 2
+            found = db.execute(
+                f"SELECT run_id FROM {table} WHERE id >= ? ORDER BY id LIMIT 1", [middle]
+            ).fetchone()
+            if found[0] >= run:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    return first_id_from(run_id), first_id_from(run_id + 1) - 1
 
 
 def defer_checkpoints(db: sqlite_utils.Database) -> None:

@@ -26,6 +26,7 @@ from rostertui.store.answers import (
     record_row,
     stored_login_ids,
 )
+from rostertui.store.schema import run_span
 
 RECENT_NIGHTS = 14
 """How many good nights back a record imported then and gone since is still shown."""
@@ -63,6 +64,8 @@ class Sighting:
 class SearchQueries:
     """The search half of `Queries` (which it is mixed into): the connection, `_all`, `run`
     and the keyed hash come from there."""
+
+    _spans: dict[int, tuple[int, int]]
 
     def search(self, run_id: int, query: str, limit: int = 50) -> list[RecordRow]:
         """The night's first matches alone, for a script that wants rows; `find` says how many
@@ -125,26 +128,16 @@ class SearchQueries:
         return shown, total[0][0] + len(exact) - counted[0][0]
 
     def _span(self, run_id: int) -> tuple[int, int]:
-        """The first and last record id of a run: its rows are consecutive, so the full-text
-        index, which holds every night, is asked about this night's rowids alone."""
-        return self._first_id_from(run_id), self._first_id_from(run_id + 1) - 1
-
-    def _first_id_from(self, run_id: int) -> int:
-        """The first record id of this run or a later one. Nights are written one after
-        another, so run_id never falls as the id rises: a binary search over the rowid takes
-        some 25 seeks, where min(id) of a run reads its whole index range (80 ms at 100,000
-        persons)."""
-        low, high = 1, (self._all("SELECT max(id) FROM records")[0][0] or 0) + 1
-        while low < high:
-            middle = (low + high) // 2
-            found = self._all(
-                "SELECT run_id FROM records WHERE id >= ? ORDER BY id LIMIT 1", [middle]
-            )
-            if found[0][0] >= run_id:
-                high = middle
-            else:
-                low = middle + 1
-        return low
+        """The run's first and last record id, so the full-text index, which holds every
+        night, is asked about this night's rowids alone. A night's records are committed all
+        at once, so a span once seen with records is final (the one of a night being written
+        is asked again)."""
+        span = self._spans.get(run_id)
+        if span is None:
+            span = run_span(self.db, run_id)
+            if span[0] <= span[1]:
+                self._spans[run_id] = span
+        return span
 
     def _exact_rows(self, run_id: int, query: str) -> list[tuple]:
         """Records the query names outright: their id, e-mail, a login id or personnummer."""
@@ -250,7 +243,7 @@ class SearchQueries:
         runs: dict[int, RunInfo] = {}
         gone: dict[tuple[str, str], tuple[RecordRow, Departure]] = {}
         for removed_run, absent in removals:
-            last = self._first_id_from(removed_run + 1) - 1
+            last = self._span(removed_run)[1]
             for values in self._all(
                 f"SELECT {ROW_COLUMNS_OF['r']} "
                 "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
