@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from rostertui.store.errors import StoreError, os_error_line, sqlite_error_line
+from rostertui.store.errors import StoreError, os_problem, sqlite_error_line
 from rostertui.store.lock import writer_alive
 from rostertui.store.schema import MIGRATIONS, migrate
 
@@ -133,7 +133,7 @@ def _identify(path: Path) -> str | None:
         with path.open("rb") as handle:
             header = handle.read(100)
     except OSError as exc:
-        return os_error_line(path, exc, "read it").split(": ", 1)[1]
+        return os_problem(exc, "read it")
     if not header:
         return "empty"
     if not header.startswith(_MAGIC):

@@ -22,14 +22,19 @@ _DAMAGED = ("malformed", "not a database", "corrupt")
 
 def os_error_line(path: Path, exc: OSError, doing: str) -> str:
     """`doing` is what rostertui was trying, e.g. "take the writer lock"."""
+    return f"{path}: {os_problem(exc, doing)}"
+
+
+def os_problem(exc: OSError, doing: str) -> str:
+    """The line without the file's name, for a message that names it already."""
     if exc.errno in _FULL:
-        return f"{path}: cannot {doing}: the disk is full ({exc.strerror}); free some space"
+        return f"cannot {doing}: the disk is full ({exc.strerror}); free some space"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return (
-            f"{path}: cannot {doing}: {exc.strerror.lower()} (the file or its folder is "
-            "read-only for this user)"
+            f"cannot {doing}: {exc.strerror.lower()} (the file or its folder is read-only for "
+            "this user)"
         )
-    return f"{path}: cannot {doing}: {exc.strerror or exc}"
+    return f"cannot {doing}: {exc.strerror or exc}"
 
 
 def is_damage(exc: BaseException) -> bool:
