@@ -20,7 +20,7 @@ from urllib.parse import quote
 import sqlite_utils
 
 from rostertui.store.errors import StoreError, os_problem, sqlite_error_line
-from rostertui.store.lock import writer_alive
+from rostertui.store.lock import real_path, writer_alive
 from rostertui.store.schema import MIGRATIONS, migrate
 
 APPLICATION_ID = 0x52535452  # "RSTR"
@@ -69,7 +69,7 @@ def open_writer(path: Path) -> sqlite_utils.Database:
     problem = _identify(path) if path.exists() else "empty"
     if problem not in ("empty", None):
         raise StoreError(f"{path}: {problem}; rostertui writes only to its own database")
-    for needed, what in ((path, "file"), (path.resolve().parent, "folder")):
+    for needed, what in ((path, "file"), (real_path(path).parent, "folder")):
         if needed.exists() and not os.access(needed, os.W_OK):
             raise StoreError(
                 f"{path}: the database's {what} is read-only for this user; a sync writes the "
@@ -113,8 +113,7 @@ def _connect_read_only(path: Path, shared: bool) -> sqlite3.Connection:
 
 def _uri_connect(path: Path, options: str, shared: bool) -> sqlite3.Connection:
     """Connected and read from: SQLite opens the file (and its -shm) at the first read."""
-    uri = f"file:{quote(str(path.resolve()))}?{options}"
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=not shared)
+    conn = sqlite3.connect(_uri(path, options), uri=True, check_same_thread=not shared)
     try:
         _tune(conn)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -122,6 +121,11 @@ def _uri_connect(path: Path, options: str, shared: bool) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _uri(path: Path, options: str) -> str:
+    """An SQLite URI for the file behind `path`, its name quoted (a `?` or `#` is data)."""
+    return f"file:{quote(str(real_path(path)))}?{options}"
 
 
 def _identify(path: Path) -> str | None:
@@ -150,7 +154,7 @@ def _identify(path: Path) -> str | None:
 
 def _identify_by_tables(path: Path) -> str | None:
     try:
-        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1", uri=True)
+        conn = sqlite3.connect(_uri(path, "mode=ro&immutable=1"), uri=True)
         try:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         finally:
