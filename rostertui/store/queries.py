@@ -86,6 +86,33 @@ _NOT_A_SYNC = ("a prune (", "an accept-held (")
 INTERRUPTED = "interrupted: the sync stopped before it finished (its process is gone)"
 
 
+@dataclass(frozen=True, slots=True)
+class RowCount:
+    """What a view of rows holds: `total` rows, of which `new` are new since the last good
+    night (a code's rows; 0 otherwise)."""
+
+    total: int
+    new: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """Where a page of rows starts: next to `anchor` (after it, or before it when `backward`),
+    else `offset` rows from the top (or the last rows, backward)."""
+
+    anchor: RecordRow | None
+    backward: bool
+    offset: int
+
+    @property
+    def beyond(self) -> str:
+        return "<" if self.backward else ">"
+
+    @property
+    def descending(self) -> str:
+        return " DESC" if self.backward else ""
+
+
 class QueryError(Exception):
     """A question that cannot be answered as asked (no such run, no runs yet)."""
 
@@ -294,38 +321,74 @@ class Queries(SearchQueries):
         change: str | None = None,
         text: str = "",
         after: RecordRow | None = None,
+        before: RecordRow | None = None,
+        last: bool = False,
+        offset: int = 0,
         limit: int = 200,
     ) -> list[RecordRow]:
-        """One keyset page of records, filtered; `after` is the last row of the page before.
+        """One page of records, filtered, in the view's order. Where it starts: just `after` a
+        row (the next page), just `before` one (the page above it), at the `last` rows, or else
+        `offset` rows from the top.
 
-        Pages walk an index, so one costs the same at a thousand rows or a million: with a code,
-        that code's findings in record order, those new since the last good night first (rows
-        are `DrillRow`s that say so); otherwise the records in (kind, key) order. With a
-        `change`, rows say which fields changed. `text` matches key, name, e-mail and group;
-        a person, the names of the groups she is a member of too.
+        The first three walk an index, so a page costs the same at a thousand rows or a million;
+        only an offset (a jump into the middle) walks to its place. With a code: that code's
+        findings in record order, those new since the last good night first (rows are
+        `DrillRow`s that say so); otherwise the records in (kind, key) order. With a `change`,
+        rows say which fields changed. `text` matches key, name, e-mail and group; a person,
+        the names of the groups she is a member of too.
         """
+        backward = before is not None or last
+        walk = _Walk(before if backward else after, backward, 0 if backward or after else offset)
         extra, params = self._record_filter(run_id, kind, status, change, text)
         if code:
-            return self._code_rows(run_id, code, severity, extra, params, after, limit)
+            return self._code_rows(run_id, code, severity, extra, params, walk, limit)
         columns = ROW_COLUMNS_OF["r"]
         if change:
             columns += ", (SELECT c.changes FROM records c WHERE c.id = r.id)"
-        if kind:  # one import type: a straight walk along records_by_key
-            sql = (
-                f"SELECT {columns} FROM shown_records r WHERE r.run_id = ? AND r.key > ?{extra} "
-                "ORDER BY r.key LIMIT ?"
-            )
-            start: list = [after.key if after else ""]
-        else:
-            sql = (
-                f"SELECT {columns} FROM shown_records r WHERE r.run_id = ? "
-                f"AND (r.kind, r.key) > (?, ?){extra} ORDER BY r.kind, r.key LIMIT ?"
-            )
-            start = [after.kind, after.key] if after else ["", ""]
-        found = self._all(sql, [run_id, *start, *params, limit])
+        keys = ("r.key",) if kind else ("r.kind", "r.key")  # one import type: records_by_key
+        bound, start = "", []
+        if walk.anchor is not None:
+            bound = f" AND ({', '.join(keys)}) {walk.beyond} ({', '.join('?' for _ in keys)})"
+            start = [walk.anchor.key] if kind else [walk.anchor.kind, walk.anchor.key]
+        order = ", ".join(f"{k}{walk.descending}" for k in keys)
+        found = self._all(
+            f"SELECT {columns} FROM shown_records r WHERE r.run_id = ?{bound}{extra} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            [run_id, *start, *params, limit, walk.offset],
+        )
+        if backward:
+            found.reverse()
         if not change:
             return [record_row(r) for r in found]
         return [DrillRow(*r[:-1], changed=_changed_fields(r[-1])) for r in found]
+
+    def count_rows(
+        self,
+        run_id: int,
+        *,
+        kind: str | None = None,
+        code: str | None = None,
+        severity: str | None = None,
+        status: str | None = None,
+        change: str | None = None,
+        text: str = "",
+    ) -> RowCount:
+        """How many rows `rows` would list with these filters, and (with a code) how many of
+        them are new since the last good night: the total a view shows and scrolls over."""
+        extra, params = self._record_filter(run_id, kind, status, change, text)
+        if not code:
+            sql = f"SELECT count(*) FROM shown_records r WHERE r.run_id = ?{extra}"
+            return RowCount(self._all(sql, [run_id, *params])[0][0], 0)
+        previous = self.run(run_id).previous_run
+        counts = []
+        for novelty, novelty_params in ((None, []), *(((True, [previous]),) if previous else ())):
+            where, values = self._code_where(run_id, code, severity, novelty)
+            sql = (
+                "SELECT count(DISTINCT r.id) FROM findings f JOIN shown_records r "
+                f"ON r.id = f.record_id WHERE {where}{extra}"
+            )
+            counts.append(self._all(sql, [*values, *novelty_params, *params])[0][0])
+        return RowCount(counts[0], counts[1] if len(counts) > 1 else 0)
 
     def _record_filter(
         self, run_id: int, kind: str | None, status: str | None, change: str | None, text: str
@@ -372,6 +435,16 @@ class Queries(SearchQueries):
             )
         ]
 
+    def _code_where(
+        self, run_id: int, code: str, severity: str | None, new: bool | None
+    ) -> tuple[str, list]:
+        """The conditions on `findings f` for a code's rows at a severity, new or not (None:
+        either); the parameters but the last good night's id, which a new-or-not needs last."""
+        where = "f.run_id = ? AND f.code = ?" + (" AND f.severity = ?" if severity else "")
+        if new is not None:
+            where += f" AND {'' if new else 'NOT '}{_NEW_SINCE}"
+        return where, [run_id, code, *([severity] if severity else [])]
+
     def _code_rows(
         self,
         run_id: int,
@@ -379,35 +452,43 @@ class Queries(SearchQueries):
         severity: str | None,
         extra: str,
         params: list,
-        after: RecordRow | None,
+        walk: _Walk,
         limit: int,
     ) -> list[RecordRow]:
         """A code's rows, those whose finding is new since the last good night first: two walks
         along findings_by_code_record, the keyset being (not new, record id)."""
         previous = self.run(run_id).previous_run
-        phases: tuple[bool | None, ...] = (None,) if previous is None else (True, False)
-        if after is not None and previous is not None and not getattr(after, "new", False):
-            phases = (False,)
-        after_id = after.id if after else 0
+        phases: list[bool | None] = [None] if previous is None else [True, False]
+        if walk.backward:
+            phases.reverse()
+        if walk.anchor is not None and previous is not None:
+            phases = phases[phases.index(getattr(walk.anchor, "new", False)) :]
+        anchor_id = walk.anchor.id if walk.anchor else None
+        offset = walk.offset
         found: list[RecordRow] = []
         for new in phases:
-            novelty, novelty_params = "", []
-            if new is not None:
-                novelty = f" AND {'' if new else 'NOT '}{_NEW_SINCE}"
-                novelty_params = [previous]
-            sql = (
-                f"SELECT DISTINCT {ROW_COLUMNS_OF['r']} FROM findings f "
-                "JOIN shown_records r ON r.id = f.record_id "
-                f"WHERE f.run_id = ? AND f.code = ? AND f.record_id > ?"
-                f"{' AND f.severity = ?' if severity else ''}{novelty}{extra} "
-                "ORDER BY f.record_id LIMIT ?"
+            where, values = self._code_where(run_id, code, severity, new)
+            values += [previous] if new is not None else []
+            if anchor_id is not None:
+                where += f" AND f.record_id {walk.beyond} ?"
+                values.append(anchor_id)
+            source = f"FROM findings f JOIN shown_records r ON r.id = f.record_id WHERE {where}"
+            page = self._all(
+                f"SELECT DISTINCT {ROW_COLUMNS_OF['r']} {source}{extra} "
+                f"ORDER BY f.record_id{walk.descending} LIMIT ? OFFSET ?",
+                [*values, *params, limit - len(found), offset],
             )
-            values = [run_id, code, after_id, *([severity] if severity else [])]
-            page = self._all(sql, [*values, *novelty_params, *params, limit - len(found)])
             found += [DrillRow(*r, new=bool(new)) for r in page]
             if len(found) >= limit:
                 break
-            after_id = 0
+            if offset:  # the jump lands past this phase: go on by what is left of it
+                skipped = self._all(
+                    f"SELECT count(DISTINCT r.id) {source}{extra}", [*values, *params]
+                )[0][0]
+                offset = max(0, offset - skipped)
+            anchor_id = None
+        if walk.backward:
+            found.reverse()
         return found
 
     def group_members(
