@@ -4,7 +4,8 @@
 
 For each size it builds the demo municipality (synced once; `--keep DIR` reuses databases built
 before), then times each step a user takes — first paint, open an import type, open its top
-code, page down ×20 through every user (the slowest press is reported), open a record, search —
+code, page down ×20 through every user (the slowest press is reported), End (the last user),
+open a record, search —
 and prints the median of `--repeat` runs at each size and the ratio of the largest to the
 smallest. Each step is timed two ways, both including Textual's own rendering, not just the
 queries:
@@ -24,7 +25,7 @@ from datetime import date
 from pathlib import Path
 
 AS_OF = date(2026, 11, 22)
-STEPS = ("first paint", "open import", "open code", "page down", "open record", "search")
+STEPS = ("first paint", "open import", "open code", "page down", "end", "open record", "search")
 
 
 def build(folder: Path, people: int) -> Path:
@@ -50,6 +51,7 @@ async def drive(db: Path) -> tuple[dict[str, float], dict[str, float]]:
     from rostertui.console.app import RosterApp
     from rostertui.console.screens.record import RecordScreen
     from rostertui.console.screens.rows import RowsScreen
+    from rostertui.console.widgets.rows_view import RowsView
 
     idle: dict[str, float] = {}
     frame: dict[str, float] = {}
@@ -106,7 +108,14 @@ async def drive(db: Path) -> tuple[dict[str, float], dict[str, float]]:
         # the slowest of 20: pages load as you go
         idle["page down"] = max(i for i, _ in presses)
         frame["page down"] = max(f for _, f in presses)
-        assert app.screen.query_one("#rows", DataTable).row_count > 300
+        view = app.screen.query_one("#rows", RowsView)
+        assert view.cursor >= 20 * view.visible_rows
+
+        started = time.perf_counter()
+        await pilot.press("end")
+        await settle(pilot)
+        assert view.cursor == view.total - 1 and view.row(view.cursor) is not None
+        took("end", started)
 
         started = time.perf_counter()
         await pilot.press("enter")

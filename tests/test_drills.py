@@ -15,6 +15,7 @@ from rostertui.console.screens.imports import ImportScreen
 from rostertui.console.screens.record import RecordScreen
 from rostertui.console.screens.rows import RowsScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
+from rostertui.console.widgets.rows_view import RowsView
 from rostertui.domain.catalogue import RULES
 from rostertui.store.queries import EXPORT_COLUMNS, DrillRow, Queries, QueryError
 from tests.test_console import screen_text, settle
@@ -125,7 +126,9 @@ def test_export_of_a_code_line_holds_that_line(q):
 # -- the console, driven by keys -------------------------------------------------------------
 
 
-def column(table: DataTable, key: str) -> list[str]:
+def column(table: DataTable | RowsView, key: str) -> list[str]:
+    if isinstance(table, RowsView):
+        return table.column(key.capitalize())
     return [str(cell) for cell in table.get_column(key)]
 
 
@@ -139,14 +142,14 @@ async def test_enter_on_the_top_findings_line_shows_only_its_rows_new_first(demo
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RowsScreen)
-        table = app.screen.query_one("#rows", DataTable)
+        table = app.screen.query_one("#rows", RowsView)
         rows, new = int(line[2].replace(",", "")), int(line[3].replace(",", ""))
-        assert table.row_count == rows and new > 0
+        assert table.total == rows and new > 0
         assert column(table, "new") == ["new"] * new + [""] * (rows - new)
         with Queries.open(demo_db) as q:
             expected = q.rows(12, kind=kind, code=code, severity=severity, limit=1000)
         assert column(table, "key") == [r.key for r in expected]
-        assert f"{rows} rows, {new} new since the last good night (first)" in screen_text(app)
+        assert f"Row 1 of {rows} · {new} new since the last good night (first)" in screen_text(app)
 
 
 async def test_a_findings_line_of_an_import_type_opens_that_severity_only(demo_db):
@@ -164,8 +167,8 @@ async def test_a_findings_line_of_an_import_type_opens_that_severity_only(demo_d
         line = [str(c) for c in codes.get_row_at(position)]
         await pilot.press("enter")
         await settle(pilot)
-        table = app.screen.query_one("#rows", DataTable)
-        assert table.row_count == int(line[2])  # not the other severities' rows of the code
+        table = app.screen.query_one("#rows", RowsView)
+        assert table.total == int(line[2])  # not the other severities' rows of the code
         assert set(column(table, "status")) <= {"SKIPPED", "EXCLUDED"}
         assert column(table, "new")[0] == "new"
         assert str(app.screen.query_one(Breadcrumb).render()).endswith(f"{CODE} (error)")
@@ -179,7 +182,7 @@ async def test_class_9b_opened_from_the_rows_lists_its_pupils_by_name(demo_db):
         await settle(pilot)
         await pilot.press("f", "9", "B", "enter")
         await settle(pilot)
-        assert column(app.screen.query_one("#rows", DataTable), "name")[0] == "9B"
+        assert column(app.screen.query_one("#rows", RowsView), "name")[0] == "9B"
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen)
@@ -209,7 +212,7 @@ async def test_filtering_all_users_by_a_class_name_finds_its_people(demo_db):
         await settle(pilot)
         await pilot.press("f", "9", "B")
         await settle(pilot)
-        assert "Anna Svensson" in column(app.screen.query_one("#rows", DataTable), "name")
+        assert "Anna Svensson" in column(app.screen.query_one("#rows", RowsView), "name")
 
 
 async def open_count(pilot, kind_row: int, count: str) -> None:
@@ -229,15 +232,15 @@ async def test_the_removed_count_opens_the_removed_records(demo_db):
             users = next(i for i in q.imports(12) if i.kind == "person")
         await open_count(pilot, 1, "removed")  # Users
         assert isinstance(app.screen, RowsScreen)
-        table = app.screen.query_one("#rows", DataTable)
-        assert table.row_count == users.removed > 0
+        table = app.screen.query_one("#rows", RowsView)
+        assert table.total == users.removed > 0
         assert set(column(table, "change")) == {"removed"}
         assert "Anna Svensson" in column(table, "name")
         assert str(app.screen.query_one(Breadcrumb).render()).endswith("removed users")
         await pilot.press("escape")
         await settle(pilot)
         await open_count(pilot, 1, "skipped")
-        assert set(column(app.screen.query_one("#rows", DataTable), "status")) == {"SKIPPED"}
+        assert set(column(app.screen.query_one("#rows", RowsView), "status")) == {"SKIPPED"}
         await pilot.press("escape")
         await settle(pilot)
         await open_count(pilot, 1, "kind")  # the import type itself: its findings
@@ -249,7 +252,7 @@ async def test_the_updated_count_says_which_fields_changed(demo_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await open_count(pilot, 1, "updated")
-        table = app.screen.query_one("#rows", DataTable)
+        table = app.screen.query_one("#rows", RowsView)
         assert column(table, "changed") == ["family_name: Axelsson → Danielsson"]
 
 
@@ -269,7 +272,7 @@ async def test_e_in_a_filtered_view_writes_exactly_the_filtered_rows(demo_db, tm
         await settle(pilot)
         await pilot.press("f", *"svensson", "enter")
         await settle(pilot)
-        shown = column(app.screen.query_one("#rows", DataTable), "key")
+        shown = column(app.screen.query_one("#rows", RowsView), "key")
         assert 0 < len(shown) < 100
         await export_view(pilot, tmp_path / "view.csv")
         assert isinstance(app.screen, RowsScreen)
@@ -287,7 +290,7 @@ async def test_e_on_a_findings_line_writes_a_workbook_of_that_line(demo_db, tmp_
         await settle(pilot)
         await pilot.press("enter")  # the top findings line
         await settle(pilot)
-        shown = column(app.screen.query_one("#rows", DataTable), "key")
+        shown = column(app.screen.query_one("#rows", RowsView), "key")
         code, severity = app.screen.code, app.screen.severity
         await export_view(pilot, tmp_path / "line.xlsx")
     book = load_workbook(tmp_path / "line.xlsx")
@@ -348,7 +351,7 @@ async def test_a_failing_page_is_a_line_on_the_rows_screen(demo_db, monkeypatch)
         monkeypatch.undo()
         await pilot.press("f", "a")  # a new filter asks again, and the answer shows
         await settle(pilot)
-        assert app.screen.query_one("#rows", DataTable).row_count > 0
+        assert app.screen.query_one("#rows", RowsView).total > 0
 
 
 async def test_a_failing_record_is_a_line_on_the_record_screen(demo_db, monkeypatch):

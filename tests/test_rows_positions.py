@@ -4,6 +4,8 @@ stretch of rows must give the same rows as walking there from the top, in every 
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from rostertui.store.queries import Queries
@@ -64,3 +66,17 @@ def test_a_code_view_counts_its_new_rows_and_they_come_first(q):
 def test_a_view_with_nothing_in_it_counts_zero_and_has_no_pages(q):
     assert q.count_rows(12, kind="person", text="no such person anywhere").total == 0
     assert q.rows(12, kind="person", text="no such person anywhere", last=True) == []
+
+
+def test_a_question_nobody_waits_for_any_more_stops_mid_statement(q):
+    """The console's workers pass `cancelled`; a count whose view was replaced ends at once."""
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return True
+
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"), q.stopping_when(cancelled):
+        q.count_rows(12, text="no such person anywhere")
+    assert asked  # SQLite asked while it worked
+    assert q.count_rows(12, kind="person").total > 0  # and the connection serves the next one

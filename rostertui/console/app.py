@@ -47,13 +47,17 @@ class RosterApp(App[None]):
         super().__init__()
         self.db_path = db_path
         self.start_run = run_id
-        self.queries = Queries.open(db_path, shared=True)
+        self.queries: Queries | None = None  # opened by the first question, in its worker
         self.query_lock = threading.Lock()
 
-    def ask(self, question: Callable[[Queries], T]) -> T:
-        """Run one question against the database; safe from any worker thread."""
+    def ask(self, question: Callable[[Queries], T], cancelled: Callable[[], bool]) -> T:
+        """Run one question against the database; safe from any worker thread, and stopped
+        mid-statement once `cancelled()` says its answer is no longer wanted."""
         with self.query_lock:
-            return question(self.queries)
+            if self.queries is None:
+                self.queries = Queries.open(self.db_path, shared=True)
+            with self.queries.stopping_when(cancelled):
+                return question(self.queries)
 
     def on_mount(self) -> None:
         self.theme = terminal_theme(os.environ)
@@ -66,7 +70,9 @@ class RosterApp(App[None]):
         gc.set_threshold(10_000, 10, 10)
 
     def on_unmount(self) -> None:
-        self.queries.close()
+        with self.query_lock:
+            if self.queries is not None:
+                self.queries.close()
         gc.unfreeze()
         gc.set_threshold(*self.collector_thresholds)
 

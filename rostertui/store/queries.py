@@ -7,7 +7,8 @@ at once. Source text comes back as plain data for the caller to render literally
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -145,6 +146,17 @@ class Queries(SearchQueries):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def stopping_when(self, cancelled: Callable[[], bool]) -> Iterator[None]:
+        """Abort the statement running (every few thousand steps SQLite asks) once `cancelled()`
+        is true, with an OperationalError: a console view replaced while its count of a million
+        rows ran does not keep the connection from the view that replaced it."""
+        self.db.conn.set_progress_handler(cancelled, 5_000)
+        try:
+            yield
+        finally:
+            self.db.conn.set_progress_handler(None, 0)
 
     def _all(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         return self.db.execute(sql, list(params)).fetchall()

@@ -33,7 +33,7 @@ def fetch(
     def ask() -> None:
         worker = get_current_worker()
         try:
-            result = app.ask(question)
+            result = app.ask(question, lambda: worker.is_cancelled)
         except Exception as exc:  # the console's edge: a line on the screen, not a traceback
             app.call_from_thread(deliver, worker, failed, str(exc) or type(exc).__name__)
             return
@@ -61,9 +61,13 @@ class RosterScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def fetch(
-        self, question: Callable[[Queries], T], answer: Callable[[T], object], group: str = "fetch"
+        self,
+        question: Callable[[Queries], T],
+        answer: Callable[[T], object],
+        group: str = "fetch",
+        failed: Callable[[str], object] | None = None,
     ) -> Worker[None]:
-        return fetch(self, question, answer, self.show_failure, group)
+        return fetch(self, question, answer, failed or self.show_failure, group)
 
     def show_failure(self, line: str) -> None:
         """How this screen says a question failed; a screen with a line of its own overrides."""
