@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -46,7 +46,24 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False)
+
+
+class _Output(Console):
+    """Standard output. On a terminal rich pads every line to the width, which nobody sees; in
+    a pipe that padding would be trailing spaces on the lines a script or a reader gets, so
+    there each line ends at its last character."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if self.is_terminal:
+            super().print(*objects, **kwargs)
+            return
+        with self.capture() as captured:
+            super().print(*objects, **kwargs)
+        self.file.write("\n".join(line.rstrip(" ") for line in captured.get().split("\n")))
+        self.file.flush()
+
+
+out = _Output(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 DbOption = Annotated[

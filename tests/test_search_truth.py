@@ -19,6 +19,7 @@ from rostertui.cli import app
 from rostertui.console.app import RosterApp
 from rostertui.console.screens.record import RecordScreen
 from rostertui.console.screens.search import SearchScreen
+from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.store.queries import Queries
 from rostertui.sync import sync
 from tests.test_console import screen_text, settle
@@ -265,3 +266,41 @@ def test_a_held_night_that_can_be_accepted_advises_what_the_cli_then_does(demo_d
     assert advice in status.stdout and "would remove" in status.stdout
     accepted = runner.invoke(app, [*advice.split()[1:], "--db", str(db)])
     assert accepted.exit_code == 0, accepted.output
+
+
+# -- the night searched is the night on screen ------------------------------------------------
+
+
+async def test_a_search_from_an_earlier_night_searches_that_night_and_says_so(demo_db):
+    """Lena Söderström was imported until run 6: from run 5's home she is there, imported."""
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#codes", DataTable).focus()
+        for _ in range(7):  # run 12 → run 5, one night at a time
+            await pilot.press("left_square_bracket")
+            await settle(pilot)
+        assert app.screen.run.id == 5
+        table = await search(app, pilot, "Lena Söderström")
+        assert "in run 5 (as of" in screen_text(app)
+        assert [row[0] for row in cells(table)] == ["IMPORTED"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen) and app.screen.run_id == 5
+        crumbs = str(app.screen.query_one(Breadcrumb).render())
+        assert crumbs.startswith("Run 5 (") and "(run " not in crumbs  # one night throughout
+
+
+async def test_a_record_from_another_night_names_that_night_in_the_breadcrumb(demo_db):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = await search(app, pilot, "Söderström")
+        assert "in run 12 (as of" in screen_text(app)
+        lena = next(i for i, row in enumerate(cells(table)) if row[2] == "Lena Söderström")
+        table.move_cursor(row=lena)
+        await pilot.press("enter")
+        await settle(pilot)
+        crumbs = str(app.screen.query_one(Breadcrumb).render())
+        assert crumbs.startswith("Run 12 (") and crumbs.endswith(
+            "Lena Söderström (run 7)"
+        )  # removed then

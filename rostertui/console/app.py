@@ -17,6 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from rostertui.console.commands import ScreenCommands, SearchCommands
+from rostertui.console.screens.base import RosterScreen
 from rostertui.console.screens.help import HelpScreen
 from rostertui.console.screens.record import RecordScreen
 from rostertui.console.screens.search import SearchScreen
@@ -77,7 +78,9 @@ class RosterApp(App[None]):
         gc.set_threshold(*self.collector_thresholds)
 
     def action_search(self, text: str = "") -> None:
-        self.push_screen(SearchScreen(text))
+        """Search the night on screen: from run 4's home or records, run 4."""
+        shown = self.screen.shown_run() if isinstance(self.screen, RosterScreen) else None
+        self.push_screen(SearchScreen(text, shown))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

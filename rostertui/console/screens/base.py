@@ -73,6 +73,12 @@ class RosterScreen(Screen[None]):
         """How this screen says a question failed; a screen with a line of its own overrides."""
         self.notify(line, title="Cannot read the database", severity="error", timeout=10)
 
+    def shown_run(self) -> int | None:
+        """The night this screen shows (None: not known yet): a search started here searches
+        that night, not always the latest."""
+        run = getattr(self, "run", None)
+        return run.id if run is not None else None
+
     def export_filters(self) -> tuple[int, dict[str, str | None]] | None:
         """(run id, kind/code/status filters) of what this screen shows, for `e`."""
         return None

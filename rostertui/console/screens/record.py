@@ -4,6 +4,7 @@ nights, and the raw source row with its location."""
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -35,6 +36,9 @@ class RecordScreen(RosterScreen):
         super().__init__()
         self.run_id, self.kind, self.key = run_id, kind, key
         self.crumb = key
+
+    def shown_run(self) -> int | None:
+        return self.run_id
 
     def compose(self) -> ComposeResult:
         yield Breadcrumb()
@@ -74,8 +78,6 @@ class RecordScreen(RosterScreen):
             self.crumb = detail.row.name or detail.row.key
             self.query_one(Breadcrumb).on_mount()
         self.query_one("#head", Static).update(record_head(detail))
-        from rich.console import Group
-
         self.query_one("#why", Static).update(Group(*findings_view(detail)))
         for table in self.query("#related").results(DataTable):  # a group lists its members
             for row in detail.related:

@@ -38,8 +38,12 @@ class Answer:
     places: dict[int, str]  # the near matches' classes and roles
 
 
-def ask(q: Queries, text: str) -> Answer:
-    run = q.run_with_records()
+def ask(q: Queries, text: str, run_id: int | None = None) -> Answer:
+    """Search night `run_id` (the one the user was looking at), or the latest night with
+    records when that is None or a night without records (failed); the answer names it."""
+    run = q.run_with_records(run_id)
+    if run.state not in ("good", "held"):
+        run = q.run_with_records()
     result = q.find(run.id, text)
     if result.found:
         return Answer(text, run, result, None, [], {})
@@ -53,10 +57,11 @@ class SearchScreen(RosterScreen):
         "Type a name, e-mail, id, login id or personnummer and press Enter; Enter again opens it."
     )
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "", run_id: int | None = None) -> None:
         super().__init__()
         self.crumb = "Search"
         self.initial = text
+        self.run_id = run_id
 
     def compose(self) -> ComposeResult:
         yield Breadcrumb()
@@ -80,13 +85,17 @@ class SearchScreen(RosterScreen):
             self.search(event.value.strip())
 
     def search(self, text: str) -> None:
-        self.fetch(lambda q: ask(q, text), self.show, group="search")
+        self.fetch(lambda q: ask(q, text, self.run_id), self.show, group="search")
 
     def show_failure(self, line: str) -> None:
         self.query_one("#summary", Static).update(Text(line))
 
+    def shown_run(self) -> int | None:
+        return self.run_id
+
     def show(self, answer: Answer) -> None:
         result, run = answer.result, answer.run
+        self.run_id = run.id
         hits = [*result.hits, *result.gone]
         self.query_one("#summary", Static).update(self.summary(answer))
         table = self.query_one(DataTable)

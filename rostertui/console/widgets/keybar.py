@@ -15,6 +15,7 @@ from textual.widgets import Static
 class KeyBar(Static):
     def on_mount(self) -> None:
         self.spans: list[tuple[int, int, str]] = []  # (from x, to x, key) for clicks
+        self.shown: Content | None = None
         self.screen.bindings_updated_signal.subscribe(self, self.show_keys)
         self.show_keys(self.screen)
 
@@ -43,7 +44,10 @@ class KeyBar(Static):
             width = len(shown) + len(description) + 3
             self.spans.append((x, x + width, key))
             x += width
-        self.update(Content.assemble(*parts))
+        shown_now = Content.assemble(*parts)
+        if shown_now != self.shown:  # a change of focus that changes no key repaints nothing
+            self.shown = shown_now
+            self.update(shown_now, layout=False)  # one docked line: its size never changes
 
     def on_click(self, event: events.Click) -> None:
         for start, end, key in self.spans:
