@@ -6,6 +6,7 @@ Every piece of source text goes through `Text(...)`, never markup, so a name lik
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 from difflib import get_close_matches
@@ -28,6 +29,7 @@ from rostertui.store.answers import (
     FindingDetail,
     HistoryEntry,
     ImportSummary,
+    Night,
     RecordDetail,
     RecordRow,
     RunInfo,
@@ -66,6 +68,36 @@ def safe(value: object) -> Text:
     text = "" if value is None else str(value)
     cleaned = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
     return Text(cleaned)
+
+
+TREND_BARS = "▁▂▃▄▅▆▇█"
+
+
+def error_trend(nights: list[Night], shown: int | None) -> Text:
+    """Errors per night, oldest first, as one line of bars on a log scale, so that a held
+    night's spike (1,184 errors) does not flatten the ordinary nights (20-40) to one row of ▁.
+    The night on screen is reversed and named with its count; a held or failed night takes its
+    state's colour, and one that failed before judging anything is ×."""
+    line = Text("Errors per night, log scale: ")
+    if not nights:
+        return line.append("(no nights yet)", style="dim")
+    oldest_first = list(reversed(nights))
+    scale = math.log1p(max(n.errors for n in oldest_first)) or 1.0
+    line.append(f"{oldest_first[0].run.as_of[5:]} ", style="dim")  # MM-DD: it fits 80 columns
+    for night in oldest_first:
+        judged = night.imported + night.not_imported > 0
+        level = min(7, round(math.log1p(night.errors) / scale * 7))
+        style = STATE_STYLE.get(night.run.state, "") if night.run.state != "good" else ""
+        style += " reverse" if night.run.id == shown else ""
+        line.append(TREND_BARS[level] if judged else "×", style=style.strip())
+    line.append(f" {oldest_first[-1].run.as_of[5:]}", style="dim")
+    chosen = next((n for n in oldest_first if n.run.id == shown), None)
+    if chosen is not None and not chosen.imported + chosen.not_imported:
+        line.append(f"  run {chosen.run.id}: {chosen.run.state}, nothing judged")
+    elif chosen is not None:
+        state = f", {chosen.run.state}" if chosen.run.state != "good" else ""
+        line.append(f"  run {chosen.run.id}: {chosen.errors:,}{state}")
+    return line
 
 
 def state_text(state: str) -> Text:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rostertui.console.widgets.writer_banner import Pulse, pulse_of
-from rostertui.store.answers import CodeSummary, ImportSummary, RunInfo
+from rostertui.store.answers import CodeSummary, ImportSummary, Night, RunInfo
 from rostertui.store.queries import Queries
 
 
@@ -20,7 +20,7 @@ class Home:
     latest_good: int | None
     imports: list[ImportSummary]
     codes: list[CodeSummary]
-    nights: list[tuple[int, str, int]]
+    nights: list[Night]  # the last 20 (what fits 80 columns), newest first: the error trend
 
 
 def gather_home(q: Queries, run_id: int | None) -> Home:
@@ -44,5 +44,5 @@ def gather_home(q: Queries, run_id: int | None) -> Home:
         latest_good,
         q.imports(run.id),
         q.findings_by_code(run.id),
-        q.errors_by_night(),
+        q.nights(20),
     )

@@ -33,6 +33,20 @@ class RunInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Night:
+    """One run with its totals over every import type (all 0 for a night that failed before
+    it judged anything): what the run picker and the error trend show."""
+
+    run: RunInfo
+    imported: int
+    not_imported: int  # skipped, excluded or pending
+    created: int
+    updated: int
+    removed: int
+    errors: int
+
+
+@dataclass(frozen=True, slots=True)
 class ImportSummary:
     kind: str
     total: int

@@ -25,6 +25,7 @@ from rostertui.store.answers import (
     FindingDetail,
     HistoryEntry,
     ImportSummary,
+    Night,
     RecordDetail,
     RecordRow,
     RootCause,
@@ -214,15 +215,19 @@ class Queries(SearchQueries):
             raise QueryError("no runs yet: run `rostertui sync SOURCE` or `rostertui demo`")
         return self.run(rows[0][0])
 
-    def errors_by_night(self, limit: int = 30) -> list[tuple[int, str, int]]:
-        """(run id, as-of, error findings) for the last nights, oldest first: the sparkline."""
-        rows = self._all(
-            "SELECT runs.id, runs.as_of, coalesce(sum(imports.errors), 0) FROM runs "
-            "LEFT JOIN imports ON imports.run_id = runs.id "
-            "GROUP BY runs.id ORDER BY runs.id DESC LIMIT ?",
-            [limit],
-        )
-        return list(reversed(rows))
+    def nights(self, limit: int = 60) -> list[Night]:
+        """The last `limit` runs with their totals, newest first."""
+        runs = self.runs(limit)
+        totals = {
+            run_id: rest
+            for run_id, *rest in self._all(
+                "SELECT run_id, sum(imported), sum(skipped + excluded + pending), sum(created), "
+                "sum(updated), sum(removed), sum(errors) FROM imports WHERE run_id >= ? "
+                "GROUP BY run_id",
+                [runs[-1].id if runs else 0],
+            )
+        }
+        return [Night(run, *totals.get(run.id, (0,) * 6)) for run in runs]
 
     def latest_good_run_id(self) -> int | None:
         return self._all("SELECT max(id) FROM runs WHERE state = 'good'")[0][0]

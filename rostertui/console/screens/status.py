@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import DataTable, Static
 
 from rostertui.console.home import Home, gather_home
 from rostertui.console.screens.base import RosterScreen
@@ -30,6 +29,7 @@ from rostertui.render import (
     SUMMARY_COLUMNS,
     can_accept,
     code_cells,
+    error_trend,
     run_line,
     summary_label,
     writer_banner,
@@ -65,9 +65,7 @@ class StatusScreen(RosterScreen):
         yield Breadcrumb(id="crumbs")
         yield WriterBanner(id="banner")
         yield Static(id="run-line")
-        with Horizontal(id="trend"):
-            yield Static("Errors, last nights ", id="trend-label")
-            yield Sparkline([], id="sparkline")
+        yield Static(id="trend")
         yield DataTable(id="imports", cursor_type="cell", zebra_stripes=True)
         yield Static("Findings by code — largest new errors first", classes="caption")
         yield DataTable(id="codes", cursor_type="row", zebra_stripes=True)
@@ -111,12 +109,10 @@ class StatusScreen(RosterScreen):
         imports = self.query_one("#imports", DataTable)
         for column in ("created", "updated", "removed"):  # a held night's are would-be counts
             imports.columns[column].label = Text(summary_label(column, run.state, short=True))
-        self.show_tables(home.imports, home.codes, home.nights)
+        self.query_one("#trend", Static).update(error_trend(home.nights, run.id))
+        self.show_tables(home.imports, home.codes)
 
-    def show_tables(
-        self, imports: list[ImportSummary], codes: list[CodeSummary], nights: list[tuple]
-    ) -> None:
-        self.query_one("#sparkline", Sparkline).data = [float(n) for _, _, n in nights]
+    def show_tables(self, imports: list[ImportSummary], codes: list[CodeSummary]) -> None:
         table = self.query_one("#imports", DataTable)
         table.clear()
         for summary in imports:
@@ -166,7 +162,7 @@ class StatusScreen(RosterScreen):
                 self.run_id = run_id
                 self.load()
 
-        self.app.push_screen(RunPicker(), chosen)
+        self.app.push_screen(RunPicker(self.run.id if self.run else None), chosen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "accept_held":
