@@ -80,3 +80,22 @@ def test_a_question_nobody_waits_for_any_more_stops_mid_statement(q):
         q.count_rows(12, text="no such person anywhere")
     assert asked  # SQLite asked while it worked
     assert q.count_rows(12, kind="person").total > 0  # and the connection serves the next one
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [dict(kind="person", change="removed"), dict(kind="membership", status="skipped"),
+     dict(change="updated"), dict(kind="person", change="absent")],
+)  # fmt: skip
+def test_a_short_list_among_many_walks_its_own_index_not_every_record(q, filters):
+    """18 removed of a million must not read the million: the query SQLite runs for a page
+    of a status or change list uses the partial index of those records."""
+    statements: list[str] = []
+    q.db.conn.set_trace_callback(statements.append)
+    try:
+        q.rows(12, **filters, limit=10)
+    finally:
+        q.db.conn.set_trace_callback(None)
+    (page,) = [s for s in statements if "FROM shown_records" in s]
+    plan = " ".join(row[-1] for row in q.db.execute(f"EXPLAIN QUERY PLAN {page}"))
+    assert "records_noteworthy" in plan, plan

@@ -36,7 +36,7 @@ from rostertui.store.answers import (
 from rostertui.store.database import open_reader
 from rostertui.store.key import hasher_of, reading_key
 from rostertui.store.lock import holder, writer_alive
-from rostertui.store.schema import rows_of_run
+from rostertui.store.schema import NOTEWORTHY, rows_of_run
 from rostertui.store.search import SearchQueries
 
 EXPORT_COLUMNS = (
@@ -44,6 +44,13 @@ EXPORT_COLUMNS = (
     "severity", "message", "root_kind", "root_key", "root_code", "source_ref", "appears_on",
 )  # fmt: skip
 _RELATED_LIMIT = 200
+_COUNTED = frozenset(
+    [
+        *("total", "imported", "skipped", "excluded", "pending", "absent"),  # statuses
+        *("created", "updated", "removed"),  # changes
+    ]
+)
+"""The imports table's columns that count a view's rows as the night was written."""
 CHANGES = ("created", "updated", "removed", "absent")
 """What `rows(change=…)` and `export_rows(change=…)` list: records created, updated or removed
 against the last good night, or absent (in that night, not in this source at all)."""
@@ -392,6 +399,10 @@ class Queries(SearchQueries):
     ) -> RowCount:
         """How many rows `rows` would list with these filters, and (with a code) how many of
         them are new since the last good night: the total a view shows and scrolls over."""
+        if not (code or text) and not (status and change):
+            counted = self._counted(run_id, kind, change or status or "total")
+            if counted is not None:
+                return RowCount(counted, 0)
         extra, params = self._record_filter(run_id, kind, status, change, text)
         if not code:
             sql = f"SELECT count(*) FROM shown_records r WHERE r.run_id = ?{extra}"
@@ -423,6 +434,8 @@ class Queries(SearchQueries):
                 raise QueryError(f"no change {change!r}: use one of {', '.join(CHANGES)}")
             where.append("r.status = 'absent'" if change == "absent" else "r.change = ?")
             params += [] if change == "absent" else [change]
+        if (status and status != "imported") or change in ("updated", "removed", "absent"):
+            where.append(NOTEWORTHY)  # a few among many: walk records_noteworthy
         if text:
             like = f"%{text}%"
             matches = "r.key LIKE ? OR r.name LIKE ? OR r.email LIKE ? OR r.grp LIKE ?"
@@ -451,6 +464,19 @@ class Queries(SearchQueries):
                 [json.dumps(ids), run_id],
             )
         ]
+
+    def _counted(self, run_id: int, kind: str | None, column: str) -> int | None:
+        """A view without a code or text, counted when the night was written: the imports
+        table's count of `column` (a status or a change) for `kind`, or for every kind. None
+        when the night has no such count (a column the table lacks)."""
+        if column not in _COUNTED:
+            return None
+        found = self._all(
+            f"SELECT sum({column}), count(*) FROM imports WHERE run_id = ?"  # a column we name
+            + (" AND kind = ?" if kind else ""),
+            [run_id, *([kind] if kind else [])],
+        )[0]
+        return found[0] or 0 if found[1] else None
 
     def _code_where(
         self, run_id: int, code: str, severity: str | None, new: bool | None
