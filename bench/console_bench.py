@@ -130,7 +130,7 @@ async def drive(db: Path) -> tuple[dict[str, float], dict[str, float]]:
         started = time.perf_counter()
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen.query_one("#results", DataTable).row_count
+        assert app.screen.query_one("#results", RowsView).total
         took("search", started)
     return idle, frame
 

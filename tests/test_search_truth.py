@@ -20,6 +20,7 @@ from rostertui.console.app import RosterApp
 from rostertui.console.screens.record import RecordScreen
 from rostertui.console.screens.search import SearchScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
+from rostertui.console.widgets.rows_view import RowsView
 from rostertui.store.queries import Queries
 from rostertui.sync import sync
 from tests.test_console import screen_text, settle
@@ -52,18 +53,18 @@ def identifiers(pupil: dict[str, str]) -> list[str]:
     return [pupil["sourcedId"], pupil["email"], civic, civic[2:], pupil["username"].upper()]
 
 
-async def search(app: RosterApp, pilot, text: str) -> DataTable:
+async def search(app: RosterApp, pilot, text: str) -> RowsView:
     await settle(pilot)
     await pilot.press("slash")
     await settle(pilot)
     assert isinstance(app.screen, SearchScreen)
     await pilot.press(*text, "enter")
     await settle(pilot)
-    return app.screen.query_one("#results", DataTable)
+    return app.screen.query_one("#results", RowsView)
 
 
-def cells(table: DataTable) -> list[list[str]]:
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+def cells(table: RowsView) -> list[list[str]]:
+    return [[str(cell) for cell in table.cells(hit)] for hit in table.held_rows()]
 
 
 # -- the true total, exact names first ----------------------------------------------------
@@ -77,7 +78,7 @@ async def test_a_search_with_more_matches_than_shown_states_the_true_total(demo_
     app = RosterApp(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         table = await search(app, pilot, "edu")
-        assert table.row_count == 50 + len(gone)
+        assert table.total == 50 + len(gone)
         assert f"First 50 of {len(every):,} records match 'edu' in run 12" in screen_text(app)
     code, output = why(demo_db, "edu")
     assert code == 0 and f"First 50 of {len(every):,} records match 'edu'" in output
@@ -146,7 +147,7 @@ async def test_a_pupil_who_left_the_source_is_found_and_opens_on_her_last_night(
         assert rows[lena][6] == "removed 2026-11-17, last imported run 6"
         assert sum(row[0] == "IMPORTED" for row in rows) >= 5  # her namesakes, fine
         assert "1 more was imported on a recent night and is gone" in screen_text(app)
-        table.move_cursor(row=lena)
+        table.cursor = lena
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen)
@@ -188,7 +189,7 @@ async def test_a_protected_pupils_exact_identifier_says_withheld_in_the_console(
         assert "its details are withheld" in text
         assert "registry administrator can see why" in text
         assert "not in that night's source" not in text
-        assert table.row_count == 0
+        assert table.total == 0
         for detail in (pupil["givenName"], pupil["familyName"], "skola", "school"):
             assert detail not in text
 
@@ -297,7 +298,7 @@ async def test_a_record_from_another_night_names_that_night_in_the_breadcrumb(de
         table = await search(app, pilot, "Söderström")
         assert "in run 12 (as of" in screen_text(app)
         lena = next(i for i, row in enumerate(cells(table)) if row[2] == "Lena Söderström")
-        table.move_cursor(row=lena)
+        table.cursor = lena
         await pilot.press("enter")
         await settle(pilot)
         crumbs = str(app.screen.query_one(Breadcrumb).render())

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.console.widgets.keybar import KeyBar
+from rostertui.console.widgets.rows_view import Column, RowsView
 from rostertui.render import (
     hit_change,
     miss_text,
@@ -69,13 +70,10 @@ class SearchScreen(RosterScreen):
             self.initial, placeholder="Name, e-mail, id, login id or personnummer", id="query"
         )
         yield Static(id="summary")
-        yield DataTable(id="results", cursor_type="row")
+        yield RowsView(RESULT_COLUMNS, _cells, _no_more_pages, id="results")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label in ("Status", "Kind", "Name", "Class / role", "School", "Id", "Change"):
-            table.add_column(label)
         self.query_one(Input).focus()
         if self.initial:
             self.search(self.initial)
@@ -97,16 +95,14 @@ class SearchScreen(RosterScreen):
         result, run = answer.result, answer.run
         self.run_id = run.id
         hits = [*result.hits, *result.gone]
+        if not hits:  # a miss: its near matches, to pick from
+            hits = [SearchHit(row, run.id, answer.places.get(row.id, "")) for row in answer.near]
         self.query_one("#summary", Static).update(self.summary(answer))
-        table = self.query_one(DataTable)
-        table.clear()
-        for hit in hits:
-            self.add_hit(table, hit)
-        for row in [] if hits else answer.near:
-            self.add_hit(table, SearchHit(row, run.id, answer.places.get(row.id, "")))
-        table.display = bool(table.row_count)  # no empty headers under a withheld answer
-        if table.row_count:
-            table.focus()
+        view = self.query_one(RowsView)
+        view.reset(len(hits), hits)  # at most 50 hits and 50 gone: one page, all held
+        view.display = bool(hits)  # no empty headers under a withheld answer
+        if hits:
+            view.focus()
 
     @staticmethod
     def summary(answer: Answer) -> Text:
@@ -125,21 +121,37 @@ class SearchScreen(RosterScreen):
             miss.append("\nDid you mean:")
         return miss
 
-    @staticmethod
-    def add_hit(table: DataTable, hit: SearchHit) -> None:
-        row = hit.row
-        table.add_row(
-            status_text(row.status),
-            row.kind,
-            Text(row.name),
-            Text(hit.placement),
-            Text(row.school),
-            Text(row.key),
-            Text(hit_change(hit) or row.change or ""),
-            key=f"{hit.run_id}\x1f{row.kind}\x1f{row.key}",
-        )
+    def on_rows_view_chosen(self, event: RowsView.Chosen) -> None:
+        hit: SearchHit = event.row
+        self.roster.open_record(hit.run_id, hit.row.kind, hit.row.key)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            run_id, kind, key = event.row_key.value.split("\x1f", 2)
-            self.roster.open_record(int(run_id), kind, key)
+
+RESULT_COLUMNS = [
+    Column("Status", 8, shrink=False),
+    Column("Kind", 10, hide=2),
+    Column("Name", 30, grow=True),
+    Column("Class / role", 16),
+    Column("School", 24, hide=1),
+    Column("Id", 36, hide=3),
+    Column("Change", 44),
+]
+"""A result's columns; on a narrow screen the school goes first, then the kind, then the id
+(the record shows it), so the change ("removed 2026-11-17, last imported run 6") keeps its
+room."""
+
+
+def _cells(hit: SearchHit) -> list[Text | str]:
+    row = hit.row
+    return [
+        status_text(row.status),
+        row.kind,
+        Text(row.name),
+        Text(hit.placement),
+        Text(row.school),
+        Text(row.key),
+        Text(hit_change(hit) or row.change or ""),
+    ]
+
+
+def _no_more_pages(request) -> None:
+    """Every result is in the first page: there is never another to fetch."""

@@ -79,7 +79,6 @@ class StatusScreen(RosterScreen):
         codes = self.query_one("#codes", DataTable)
         for label in _CODE_COLUMNS:
             codes.add_column(label, key=label.lower() if label != "Import" else "kind")
-        codes.focus()  # before its rows arrive: focusing after would paint the tables twice
         self.load()
 
     def load(self) -> None:
@@ -131,8 +130,8 @@ class StatusScreen(RosterScreen):
                 RULES[code.code].title if code.code in RULES else "",
                 key=f"{code.kind}:{code.code}:{code.severity}",
             )
-        if self.is_current and not ordered:
-            table.focus()
+        if self.is_current:
+            (codes_table if ordered else table).focus()
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         """An import type's count opens the records it counts; its other cells, its findings."""

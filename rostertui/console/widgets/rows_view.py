@@ -118,14 +118,15 @@ class RowsView(ScrollView, can_focus=True):
     # -- the list -------------------------------------------------------------------------
 
     def reset(self, total: int, first: list[Any]) -> None:
-        """A new list (a filter changed): `total` rows, of which `first` are the top page."""
+        """A new list (a filter changed): `total` rows, of which `first` are the top ones (a
+        page, or the whole list when the owner has it all)."""
         self.generation += 1
         self.total = total
         self.pages.clear()
         self.asked.clear()
         self.lines.clear()
-        if first:
-            self.pages[0] = first
+        for start in range(0, len(first), PAGE):  # a list held whole comes as several pages
+            self.pages[start // PAGE] = first[start : start + PAGE]
         self.natural = self._natural_widths(first)
         self.widths = self._fit(self.room.width)
         self.virtual_size = Size(self.room.width, total + 1)
@@ -238,7 +239,7 @@ class RowsView(ScrollView, can_focus=True):
     def _fit(self, room: int) -> list[int]:
         """Column widths that fit `room` cells. Spare room goes to the growing column. Short
         of room, the hideable columns go first (a school, an e-mail) while the rest would lose
-        more than a quarter of their width; then the shrinkable ones give up width in
+        more than 15 % of their width; then the shrinkable ones give up width in
         proportion, down to 4, so the statuses at the right edge are never cut off. A hidden
         column is 0 wide."""
         shown = list(self.natural)
@@ -247,7 +248,7 @@ class RowsView(ScrollView, can_focus=True):
             return sum(shown) + len(SEPARATOR) * (sum(1 for w in shown if w) - 1)
 
         for _, n in sorted((c.hide, n) for n, c in enumerate(self.columns) if c.hide):
-            if needed() * 3 <= room * 4:
+            if needed() * 20 <= room * 23:  # what is left can shrink by 15 %
                 break
             shown[n] = 0
         spare = room - needed()
@@ -280,13 +281,15 @@ class RowsView(ScrollView, can_focus=True):
         if row is None:
             self.call_after_refresh(self._ask_for_what_is_near)
             return self._strip([LOADING], self.rich_style, width)
-        if chosen:
+        cells = self.cells(row)
+        if chosen:  # the cursor's colours over the cells' own, as a DataTable's cursor does
             style = self.get_component_rich_style("rows-view--cursor")
+            cells = [str(cell) for cell in cells]
         elif index % 2:
             style = self.get_component_rich_style("rows-view--odd")
         else:
             style = self.rich_style
-        strip = self.lines[(index, chosen)] = self._strip(self.cells(row), style, width)
+        strip = self.lines[(index, chosen)] = self._strip(cells, style, width)
         if len(self.lines) > 4 * self.visible_rows:
             self.lines.clear()
         return strip
@@ -300,7 +303,7 @@ class RowsView(ScrollView, can_focus=True):
             text.truncate(cell_width, overflow="ellipsis", pad=True)
             line.append(SEPARATOR if line else "")
             line.append_text(text)
-        segments = Segment.apply_style(line.render(self.app.console), post_style=style)
+        segments = Segment.apply_style(line.render(self.app.console), style=style)
         return Strip(segments).extend_cell_length(width, style).crop(0, width)
 
     # -- moving ---------------------------------------------------------------------------
