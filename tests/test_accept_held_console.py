@@ -101,12 +101,24 @@ async def test_accept_is_not_offered_where_the_cli_would_refuse(demo_db, run_id)
     assert state_of(demo_db, 10) == "held"
 
 
-async def test_the_palette_offers_runs_and_export_on_the_home(demo_db):
+async def test_the_palette_offers_every_action_of_the_screen_and_does_it(demo_db):
     app = RosterApp(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        names = [name for name, _, _ in screen_actions(app.screen)]
-        assert names == ["Runs: pick a night", "Export this view"]
+        actions = {name: action for name, action, _ in screen_actions(app.screen)}
+        assert list(actions) == [
+            "Runs: pick a night", "Earlier night", "Later night", "Export this view",
+        ]  # fmt: skip
+        actions["Earlier night"]()
+        await settle(pilot)
+        assert app.screen.run.id == 11
+        await pilot.press("enter")  # the top findings line: its rows, with a filter
+        await settle(pilot)
+        actions = {name: action for name, action, _ in screen_actions(app.screen)}
+        assert list(actions) == ["Filter these rows", "Export this view"]
+        actions["Filter these rows"]()
+        await settle(pilot)
+        assert app.screen.focused is app.screen.query_one("#filter")
 
 
 # -- offered, asked, done ------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The command palette: search (type a name, pick "Search records for …") and every action of
-the screen it was opened over — runs, export, accept a held night — offered only where that
+the screen it was opened over — runs, earlier and later nights, filter, export, accept a held
+night — offered only where that
 screen offers it too, so the palette never suggests what the keys would refuse."""
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ def screen_actions(screen: Screen) -> list[tuple[str, Callable[[], object], str]
     actions = []
     if hasattr(screen, "action_pick_run"):
         actions.append(("Runs: pick a night", screen.action_pick_run, "Same as r"))
+    if hasattr(screen, "action_step"):
+        actions.append(("Earlier night", lambda: screen.action_step(-1), "Same as ["))
+        actions.append(("Later night", lambda: screen.action_step(1), "Same as ]"))
+    if hasattr(screen, "action_filter"):
+        actions.append(("Filter these rows", screen.action_filter, "Same as f"))
     if callable(getattr(screen, "export_filters", None)) and screen.export_filters() is not None:
         actions.append(("Export this view", screen.action_export, "Same as e: .xlsx, .csv, .jsonl"))
     if hasattr(screen, "action_accept_held") and screen.check_action("accept_held", ()):
