@@ -54,8 +54,8 @@ async def test_support_agent_finds_why_anna_is_missing(demo_db):
         assert "Not imported (skipped): STUDENT_NO_CLASS" in text
         assert "GROUP_NOT_EXPORTED" in text and "Fix owner: registry" in text
         assert "In source: yes users.csv:" in text
-        related = app.screen.query_one("#related", DataTable)
-        assert related.row_count >= 2
+        related = app.screen.query_one("#related", RowsView)
+        assert related.total >= 2
 
 
 async def test_admin_reaches_the_rows_of_the_largest_new_error(demo_db):
@@ -92,9 +92,11 @@ async def test_the_mouse_drills_in_and_presses_the_keys_on_the_key_bar(demo_db):
         )
         await settle(pilot)
         assert isinstance(app.screen, StatusScreen)
-        codes = app.screen.query_one("#codes", DataTable)
-        await pilot.click(codes, offset=(4, 1))  # the first finding's row
-        await pilot.click(codes, offset=(4, 1))  # a second click on the cursor row selects it
+        codes = app.screen.query_one("#codes", RowsView)
+        await pilot.click(codes, offset=(4, 2))  # the second finding's row: the cursor goes there
+        await settle(pilot)
+        assert isinstance(app.screen, StatusScreen) and codes.cursor == 1
+        await pilot.click(codes, offset=(4, 2))  # a click on the cursor's row opens it
         await settle(pilot)
         assert isinstance(app.screen, RowsScreen)
 

@@ -136,9 +136,9 @@ async def test_enter_on_the_top_findings_line_shows_only_its_rows_new_first(demo
     app = RosterApp(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        codes = app.screen.query_one("#codes", DataTable)
-        kind, code, severity = codes.coordinate_to_cell_key((0, 0)).row_key.value.split(":")
-        line = [str(c) for c in codes.get_row_at(0)]
+        top = app.screen.query_one("#codes", RowsView).row(0)
+        kind, code, severity = top.kind, top.code, top.severity
+        line = ["", code, f"{top.rows:,}", f"{top.new:,}"]
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RowsScreen)

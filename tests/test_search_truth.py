@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
 from typer.testing import CliRunner
 
 from rostertui.cli import app
@@ -277,7 +276,7 @@ async def test_a_search_from_an_earlier_night_searches_that_night_and_says_so(de
     app = RosterApp(demo_db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        app.screen.query_one("#codes", DataTable).focus()
+        app.screen.query_one("#codes", RowsView).focus()
         for _ in range(7):  # run 12 → run 5, one night at a time
             await pilot.press("left_square_bracket")
             await settle(pilot)

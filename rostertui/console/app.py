@@ -10,6 +10,7 @@ import gc
 import os
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,7 +18,8 @@ from textual.app import App
 from textual.binding import Binding
 
 from rostertui.console.commands import ScreenCommands, SearchCommands
-from rostertui.console.screens.base import RosterScreen
+from rostertui.console.home import gather_home
+from rostertui.console.screens.base import RosterScreen, fetch
 from rostertui.console.screens.help import HelpScreen
 from rostertui.console.screens.record import RecordScreen
 from rostertui.console.screens.search import SearchScreen
@@ -48,8 +50,16 @@ class RosterApp(App[None]):
         super().__init__()
         self.db_path = db_path
         self.start_run = run_id
-        self.queries: Queries | None = None  # opened by the first question, in its worker
+        self.queries: Queries | None = None
         self.query_lock = threading.Lock()
+        # opened off the UI thread while Textual starts, so the home's first question finds
+        # it ready; a failure here is met again, and shown, by that first question
+        threading.Thread(target=self._open, name="rostertui-open", daemon=True).start()
+
+    def _open(self) -> None:
+        with self.query_lock, suppress(Exception):
+            if self.queries is None:
+                self.queries = Queries.open(self.db_path, shared=True)
 
     def ask(self, question: Callable[[Queries], T], cancelled: Callable[[], bool]) -> T:
         """Run one question against the database; safe from any worker thread, and stopped
@@ -62,7 +72,13 @@ class RosterApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = terminal_theme(os.environ)
-        self.push_screen(StatusScreen(self.start_run))
+        run = self.start_run
+        fetch(  # the home's night first, then its screen: one layout, with its content
+            self,
+            lambda q: gather_home(q, run),
+            lambda home: self.push_screen(StatusScreen(run, home)),
+            lambda _line: self.push_screen(StatusScreen(run)),  # it asks again and says why not
+        )
         # Textual and Rich leave a large heap of long-lived objects, and a full collection over
         # it stalled a key press by 100-400 ms. Frozen, the collector skips them; collecting the
         # young generation less often spares frames full of short-lived segments.
@@ -87,4 +103,15 @@ class RosterApp(App[None]):
             self.push_screen(HelpScreen(self.screen))
 
     def open_record(self, run_id: int, kind: str, key: str) -> None:
-        self.push_screen(RecordScreen(run_id, kind, key))
+        """Fetch the record, then open its screen with it: laid out once, with its content,
+        rather than empty and again when the answer comes (half the time to the last frame)."""
+        if not isinstance(self.screen, RosterScreen):
+            self.push_screen(RecordScreen(run_id, kind, key))
+            return
+        self.screen.fetch(
+            lambda q: q.record(run_id, kind, key),
+            lambda detail: self.push_screen(RecordScreen(run_id, kind, key, detail)),
+            group="open",
+            # the record's screen asks again itself and says there what failed
+            failed=lambda _line: self.push_screen(RecordScreen(run_id, kind, key)),
+        )

@@ -8,12 +8,13 @@ from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Collapsible, DataTable, Static
+from textual.widgets import Collapsible, Static
 
 from rostertui.console.screens.base import RosterScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.console.widgets.keybar import KeyBar
 from rostertui.console.widgets.members import MembersPanel
+from rostertui.console.widgets.rows_view import Column, RowsView
 from rostertui.render import (
     fields_table,
     findings_view,
@@ -22,7 +23,7 @@ from rostertui.render import (
     status_text,
     timeline_text,
 )
-from rostertui.store.answers import RecordDetail
+from rostertui.store.answers import RecordDetail, RecordRow
 
 
 class RecordScreen(RosterScreen):
@@ -32,10 +33,15 @@ class RecordScreen(RosterScreen):
         "to one."
     )
 
-    def __init__(self, run_id: int, kind: str, key: str) -> None:
+    def __init__(
+        self, run_id: int, kind: str, key: str, detail: RecordDetail | None = None
+    ) -> None:
+        """`detail`: the record fetched before the screen opened (the console's way: the screen
+        is then laid out once, with its content); without it the screen fetches it itself."""
         super().__init__()
         self.run_id, self.kind, self.key = run_id, kind, key
         self.crumb = key
+        self.detail = detail
 
     def shown_run(self) -> int | None:
         return self.run_id
@@ -49,7 +55,7 @@ class RecordScreen(RosterScreen):
                 yield MembersPanel(self.run_id, self.key, id="members-panel")
             else:
                 yield Static("Related records", classes="caption")
-                yield DataTable(id="related", cursor_type="row")
+                yield RowsView(RELATED_COLUMNS, _related_cells, id="related")
             yield Static(id="history")
             yield Static(id="fields")
             with Collapsible(title="Raw source row (Enter to open)", collapsed=True, id="raw-box"):
@@ -57,10 +63,10 @@ class RecordScreen(RosterScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        for table in self.query("#related").results(DataTable):
-            for label in ("Kind", "Key", "Name / group", "Status"):
-                table.add_column(label)
-        self.load()
+        if self.detail is not None:
+            self.show(self.detail)
+        else:
+            self.load()
 
     def load(self) -> None:
         self.fetch(lambda q: q.record(self.run_id, self.kind, self.key), self.show, group="load")
@@ -79,15 +85,8 @@ class RecordScreen(RosterScreen):
             self.query_one(Breadcrumb).on_mount()
         self.query_one("#head", Static).update(record_head(detail))
         self.query_one("#why", Static).update(Group(*findings_view(detail)))
-        for table in self.query("#related").results(DataTable):  # a group lists its members
-            for row in detail.related:
-                table.add_row(
-                    row.kind,
-                    Text(row.key),
-                    Text(row.group if row.kind == "membership" else row.name),
-                    status_text(row.status),
-                    key=f"{row.kind}\x1f{row.key}",
-                )
+        for view in self.query("#related").results(RowsView):  # a group lists its members
+            view.reset(len(detail.related), list(detail.related))
         self.query_one("#history", Static).update(timeline_text(detail.timeline))
         box = self.query_one("#raw-box", Collapsible)
         box.display = bool(detail.raw) and not detail.withheld
@@ -98,10 +97,22 @@ class RecordScreen(RosterScreen):
             box.title = f"Raw source row — {detail.row.source_ref} (Enter to open)"
         self.query_one("#record").focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            kind, key = event.row_key.value.split("\x1f", 1)
-            self.roster.open_record(self.run_id, kind, key)
+    def on_rows_view_chosen(self, event: RowsView.Chosen) -> None:
+        row: RecordRow = event.row
+        self.roster.open_record(self.run_id, row.kind, row.key)
 
     def export_filters(self):
         return None
+
+
+RELATED_COLUMNS = [
+    Column("Kind", 10, shrink=False),
+    Column("Key", 36),
+    Column("Name / group", 40, grow=True),
+    Column("Status", 8, shrink=False),
+]
+
+
+def _related_cells(row: RecordRow) -> list[Text | str]:
+    name = row.group if row.kind == "membership" else row.name
+    return [row.kind, Text(row.key), Text(name), status_text(row.status)]

@@ -70,7 +70,7 @@ class SearchScreen(RosterScreen):
             self.initial, placeholder="Name, e-mail, id, login id or personnummer", id="query"
         )
         yield Static(id="summary")
-        yield RowsView(RESULT_COLUMNS, _cells, _no_more_pages, id="results")
+        yield RowsView(RESULT_COLUMNS, _cells, id="results")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -151,7 +151,3 @@ def _cells(hit: SearchHit) -> list[Text | str]:
         Text(row.key),
         Text(hit_change(hit) or row.change or ""),
     ]
-
-
-def _no_more_pages(request) -> None:
-    """Every result is in the first page: there is never another to fetch."""

@@ -19,6 +19,7 @@ from rostertui.console.screens.rows import RowsScreen
 from rostertui.console.screens.runs import RunPicker
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.console.widgets.keybar import KeyBar
+from rostertui.console.widgets.rows_view import Column, RowsView
 from rostertui.console.widgets.writer_banner import WriterBanner
 from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import KIND_LABELS
@@ -38,10 +39,10 @@ from rostertui.store.answers import CodeSummary, ImportSummary, RunInfo
 
 _CHANGES = ("created", "updated", "removed")  # counts that open a change list
 _STATUSES = ("imported", "skipped", "excluded", "pending", "absent")  # … a status's records
-_CODE_COLUMNS = ("Severity", "Code", "Rows", "New", "Fixed", "Import", "Title")
 
 
 class StatusScreen(RosterScreen):
+    AUTO_FOCUS = "#codes"  # what broke last night; opening there spares a second paint
     BINDINGS = [
         Binding("r", "pick_run", "Runs"),
         Binding("A", "accept_held", "Accept held"),
@@ -54,9 +55,12 @@ class StatusScreen(RosterScreen):
         "lists its rows. [ and ] step between nights, r picks one."
     )
 
-    def __init__(self, run_id: int | None = None) -> None:
+    def __init__(self, run_id: int | None = None, home: Home | None = None) -> None:
+        """`home`: the night, fetched before the screen opened (laid out once, with its
+        content); without it the screen fetches it itself."""
         super().__init__()
         self.run_id = run_id
+        self.first = home
         self.run: RunInfo | None = None
         self.home: Home | None = None
         self.crumb = "Status"
@@ -68,7 +72,7 @@ class StatusScreen(RosterScreen):
         yield Static(id="trend")
         yield DataTable(id="imports", cursor_type="cell", zebra_stripes=True)
         yield Static("Findings by code — largest new errors first", classes="caption")
-        yield DataTable(id="codes", cursor_type="row", zebra_stripes=True)
+        yield RowsView(CODE_COLUMNS, _code_line, id="codes")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -76,10 +80,10 @@ class StatusScreen(RosterScreen):
         imports.add_column("Import", key="kind")
         for column in SUMMARY_COLUMNS:
             imports.add_column(SHORT_LABELS[column], key=column)
-        codes = self.query_one("#codes", DataTable)
-        for label in _CODE_COLUMNS:
-            codes.add_column(label, key=label.lower() if label != "Import" else "kind")
-        self.load()
+        if self.first is not None:
+            self.show(self.first)
+        else:
+            self.load()
 
     def load(self) -> None:
         self.fetch(lambda q: gather_home(q, self.run_id), self.show, group="load")
@@ -120,18 +124,11 @@ class StatusScreen(RosterScreen):
                 *(f"{getattr(summary, c):,}" for c in SUMMARY_COLUMNS),
                 key=summary.kind,
             )
-        codes_table = self.query_one("#codes", DataTable)
-        codes_table.clear()
+        codes_view = self.query_one("#codes", RowsView)
         ordered = sorted(codes, key=_admin_order)
-        for code in ordered:
-            codes_table.add_row(
-                *code_cells(code),
-                KIND_LABELS.get(code.kind, code.kind),
-                RULES[code.code].title if code.code in RULES else "",
-                key=f"{code.kind}:{code.code}:{code.severity}",
-            )
-        if self.is_current:
-            (codes_table if ordered else table).focus()
+        codes_view.reset(len(ordered), ordered)
+        if self.is_current or not ordered:
+            (codes_view if ordered else table).focus()
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         """An import type's count opens the records it counts; its other cells, its findings."""
@@ -145,15 +142,17 @@ class StatusScreen(RosterScreen):
         else:
             self.app.push_screen(ImportScreen(self.run, kind))
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_rows_view_chosen(self, event: RowsView.Chosen) -> None:
         """A findings line opens exactly its rows: its code at its severity."""
-        if self.run is None or event.row_key.value is None:
+        code: CodeSummary = event.row
+        if self.run is None:
             return
-        kind, code, severity = event.row_key.value.split(":", 2)
-        if kind in ("run", "file"):
-            self.notify(f"{code}: see the run line above", severity="information")
+        if code.kind in ("run", "file"):
+            self.notify(f"{code.code}: see the run line above", severity="information")
             return
-        self.app.push_screen(RowsScreen(self.run, kind=kind, code=code, severity=severity))
+        self.app.push_screen(
+            RowsScreen(self.run, kind=code.kind, code=code.code, severity=code.severity)
+        )
 
     def action_pick_run(self) -> None:
         def chosen(run_id: int | None) -> None:
@@ -200,3 +199,20 @@ def _admin_order(code: CodeSummary) -> tuple:
         -code.rows,
         code.code,
     )
+
+
+CODE_COLUMNS = [
+    Column("Severity", 8, shrink=False),
+    Column("Code", 36),
+    Column("Rows", 7, shrink=False),
+    Column("New", 6, shrink=False),
+    Column("Fixed", 6, shrink=False),
+    Column("Import", 11, hide=2),
+    Column("Title", 44, grow=True, hide=1),
+]
+"""A findings line; at 80 columns the title, then the import type, give way to the counts."""
+
+
+def _code_line(code: CodeSummary) -> list[Text | str]:
+    title = RULES[code.code].title if code.code in RULES else ""
+    return [*code_cells(code), KIND_LABELS.get(code.kind, code.kind), title]

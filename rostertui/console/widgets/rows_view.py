@@ -101,9 +101,11 @@ class RowsView(ScrollView, can_focus=True):
         self,
         columns: Sequence[Column],
         cells: Callable[[Any], Sequence[Text | str]],
-        load: Callable[[PageRequest], None],
+        load: Callable[[PageRequest], None] | None = None,
         **kwargs,
     ) -> None:
+        """`load` fetches a page the view asks for; None for a short list the owner hands over
+        whole to `reset` (search results, a record's related records, the findings lines)."""
         super().__init__(**kwargs)
         self.columns = list(columns)
         self.cells, self.load = cells, load
@@ -114,6 +116,7 @@ class RowsView(ScrollView, can_focus=True):
         self.lines: dict[tuple[int, bool], Strip] = {}
         self.natural = [len(c.label) for c in self.columns]
         self.widths: list[int] = []
+        self.fitted_to = -1  # the width `widths` fit
 
     # -- the list -------------------------------------------------------------------------
 
@@ -128,8 +131,8 @@ class RowsView(ScrollView, can_focus=True):
         for start in range(0, len(first), PAGE):  # a list held whole comes as several pages
             self.pages[start // PAGE] = first[start : start + PAGE]
         self.natural = self._natural_widths(first)
-        self.widths = self._fit(self.room.width)
-        self.virtual_size = Size(self.room.width, total + 1)
+        self.fitted_to = -1  # widths are fitted again at the next paint
+        self.virtual_size = Size(0, total + 1)  # no width: a resize needs no new layout
         self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = 0
         self.refresh()
@@ -180,7 +183,7 @@ class RowsView(ScrollView, can_focus=True):
         on rows still loading. A page next to one held (or the first or the last) is a keyset
         walk; after a jump, only the page at the top is fetched by offset and the others follow
         from it as it arrives."""
-        if not self.total:
+        if not self.total or self.load is None:
             return
         top = round(self.scroll_y)
         first = max(0, top - PAGE // 2) // PAGE
@@ -217,11 +220,6 @@ class RowsView(ScrollView, can_focus=True):
         return request
 
     # -- painting ---------------------------------------------------------------------------
-
-    def on_resize(self) -> None:
-        self.widths = self._fit(self.room.width)
-        self.virtual_size = Size(self.room.width, self.total + 1)
-        self.lines.clear()
 
     def _natural_widths(self, rows: list[Any]) -> list[int]:
         """Each column as wide as its widest cell in `rows` (the first page), up to its most:
@@ -265,8 +263,9 @@ class RowsView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.room.width
-        if not self.widths:
-            self.widths = self._fit(width)
+        if width != self.fitted_to:  # a new list or a new size: fit the columns to it
+            self.widths, self.fitted_to = self._fit(width), width
+            self.lines.clear()
         if y == 0:
             style = self.get_component_rich_style("rows-view--header")
             return self._strip([c.label for c in self.columns], style, width)
