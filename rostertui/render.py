@@ -389,9 +389,7 @@ def answer(detail: RecordDetail) -> str:
         text += f", because of {root.kind} {root.name or root.key}: {title} ({root.code})"
     if owner:
         text += f". Fix owner: {owner}"
-    if row.appears_on:
-        text += f". Will appear on {row.appears_on}"
-    return text + "."
+    return text + "."  # when it appears: the header's next line (appears_when), said once
 
 
 def record_view(detail: RecordDetail) -> RenderableType:

@@ -137,6 +137,7 @@ def as_first_schema(db: Path) -> None:
         """
         DROP TABLE records_fts;
         DROP TABLE protected_hashes;
+        DROP INDEX records_noteworthy;
         ALTER TABLE records DROP COLUMN login_ids;
         CREATE VIRTUAL TABLE records_fts USING fts5(
             key, name, email, content='records', content_rowid='id', tokenize='unicode61'

@@ -60,6 +60,7 @@ def test_a_pending_pupil_says_the_date_and_has_no_fix_owner(demo_db):
     assert pending.appears_on
     head = head_of(why(demo_db, pending.key))
     assert "— student, class" in head
+    assert head.count(pending.appears_on) == 1  # said once, on its own line
     assert f"Appears on {pending.appears_on}" in head
     assert "once fixed" not in head
     assert "Fix owner" not in head

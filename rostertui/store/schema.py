@@ -130,7 +130,7 @@ MIGRATIONS: list[str] = [
     # once instead of walking every record. Created records are left out: on a first night
     # that is every record, and the index would double the key index's writes.
     """
-    CREATE INDEX records_noteworthy ON records (run_id, kind, key)
+    CREATE INDEX IF NOT EXISTS records_noteworthy ON records (run_id, kind, key)
     WHERE status != 'imported' OR change IN ('updated', 'removed');
     """,
 ]

@@ -252,8 +252,10 @@ class RowsView(ScrollView, can_focus=True):
         spare = room - needed()
         if spare >= 0:
             grow = [n for n, c in enumerate(self.columns) if c.grow and shown[n]]
-            if grow:
-                shown[grow[0]] += spare
+            if grow:  # up to its most: the rest stays at the right edge, not between columns
+                shown[grow[0]] = max(
+                    shown[grow[0]], min(shown[grow[0]] + spare, self.columns[grow[0]].width)
+                )
             return shown
         flexible = sum(w for w, c in zip(shown, self.columns, strict=True) if c.shrink)
         for n, (width, column) in enumerate(zip(list(shown), self.columns, strict=True)):
