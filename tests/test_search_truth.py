@@ -304,3 +304,17 @@ async def test_a_record_from_another_night_names_that_night_in_the_breadcrumb(de
         assert crumbs.startswith("Run 12 (") and crumbs.endswith(
             "Lena Söderström (run 7)"
         )  # removed then
+
+
+def test_a_name_typed_in_part_finds_the_names_that_begin_so(demo_db):
+    """ "Anna S" is what a support agent types before the ticket's surname is spelled out."""
+    with Queries.open(demo_db) as q:
+        every_anna = q.find(12, "Anna")
+        expected = {h.row.key for h in every_anna.hits if h.row.name.startswith("Anna S")}
+        for typed in ("Anna S", "anna s", "Anna Sv"):
+            found = q.find(12, typed)
+            keys = {h.row.key for h in found.hits}
+            assert keys and found.total == len(keys), typed
+            assert all(h.row.name.lower().startswith(typed.lower()) for h in found.hits), typed
+        assert {h.row.key for h in q.find(12, "Anna S").hits} == expected
+        assert "usr-000143" in {h.row.key for h in q.find(12, "Anna Sv").hits}  # Anna Svensson
