@@ -5,9 +5,6 @@ asserted."""
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from rostertui.console.screens.runs import RunPicker
 from rostertui.render import TREND_BARS, error_trend
 from rostertui.store.answers import Night, RunInfo
 from rostertui.store.queries import Queries
+from tests.stored import copy_of
 from tests.test_console import screen_text
 from tests.test_snapshots import SIZES, settle
 
@@ -29,14 +27,7 @@ def failed_night(demo_db, tmp_path_factory) -> Path:
     from rostertui.store import runs
     from rostertui.sync import sync
 
-    folder = tmp_path_factory.mktemp("failed")
-    db = folder / demo_db.name
-    with (
-        closing(sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True)) as original,
-        closing(sqlite3.connect(db)) as copy,
-    ):
-        original.backup(copy)
-    shutil.copy(demo_db.with_name("demo.db.key"), folder / "demo.db.key")
+    db = copy_of(demo_db, tmp_path_factory.mktemp("failed"))
     patch = pytest.MonkeyPatch()
     patch.setattr(runs, "now", lambda: "2026-11-23T02:00:00+00:00")
     tonight = "/srv/sis/no-export-tonight"  # not there; a fixed path, so the snapshot is too

@@ -57,9 +57,14 @@ async def test_end_goes_to_the_last_row_without_walking_the_list(demo_db):
         assert on_screen(view)[1].startswith(view.row(0).key)
 
 
-async def test_paging_down_shows_the_rows_in_order_and_keeps_a_bounded_cache(demo_db):
+@pytest.fixture(scope="module")
+def every(demo_db) -> list[str]:
+    """The keys of every user of the last night, in the list's order."""
     with Queries.open(demo_db) as q:
-        every = [r.key for r in q.rows(12, kind="person", limit=100_000)]
+        return [r.key for r in q.rows(12, kind="person", limit=100_000)]
+
+
+async def test_paging_down_shows_the_rows_in_order_and_keeps_a_bounded_cache(demo_db, every):
     app = RosterApp(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         view = await all_users(pilot)
@@ -77,9 +82,7 @@ async def test_paging_down_shows_the_rows_in_order_and_keeps_a_bounded_cache(dem
         assert view.cursor == len(every) - 1 - view.visible_rows
 
 
-async def test_a_jump_into_the_middle_shows_the_rows_that_are_there(demo_db):
-    with Queries.open(demo_db) as q:
-        every = [r.key for r in q.rows(12, kind="person", limit=100_000)]
+async def test_a_jump_into_the_middle_shows_the_rows_that_are_there(demo_db, every):
     app = RosterApp(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         view = await all_users(pilot)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ from textual.widgets import Input
 
 from rostertui.console.app import RosterApp
 from rostertui.console.screens.imports import ImportScreen
+from tests.stored import copy_of
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -48,13 +46,7 @@ def sync_running(demo_db, tmp_path, monkeypatch) -> Iterator[Path]:
     from rostertui.store.database import open_writer
     from rostertui.store.lock import writer_lock
 
-    db = tmp_path / demo_db.name
-    with (
-        closing(sqlite3.connect(f"file:{demo_db}?mode=ro", uri=True)) as original,
-        closing(sqlite3.connect(db)) as copy,
-    ):
-        original.backup(copy)
-    shutil.copy(demo_db.with_name("demo.db.key"), tmp_path / "demo.db.key")
+    db = copy_of(demo_db, tmp_path)
     monkeypatch.setattr(runs, "now", lambda: "2026-11-23T02:00:00+00:00")
     with writer_lock(db, "sync"):
         writer = open_writer(db)
