@@ -14,6 +14,8 @@ from rostertui.console.app import RosterApp
 from rostertui.console.screens.imports import ImportScreen
 from rostertui.console.screens.record import RecordScreen
 from rostertui.console.screens.rows import RowsScreen
+from rostertui.console.screens.search import SearchScreen
+from rostertui.console.screens.status import StatusScreen
 from rostertui.console.widgets.breadcrumb import Breadcrumb
 from rostertui.console.widgets.rows_view import RowsView
 from rostertui.domain.catalogue import RULES
@@ -326,6 +328,34 @@ def broken(message: str):
         raise QueryError(message)
 
     return fail
+
+
+async def test_a_failing_home_is_a_line_on_the_home_and_picking_a_night_asks_again(
+    demo_db, monkeypatch
+):
+    monkeypatch.setattr(Queries, "findings_by_code", broken("database disk image is malformed"))
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, StatusScreen)
+        assert "database disk image is malformed" in screen_text(app)
+        monkeypatch.undo()
+        await pilot.press("r")  # the run picker still works: pick the night, asked again
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.run.id == 12 and app.screen.query_one("#codes", RowsView).total > 0
+
+
+async def test_a_failing_search_is_a_line_under_the_query(demo_db, monkeypatch):
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(Queries, "find", broken("database is locked"))
+        await pilot.press("slash", *"Anna", "enter")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, SearchScreen)
+        assert "database is locked" in screen_text(app)
 
 
 async def test_a_failing_findings_query_is_a_line_on_the_import_screen(demo_db, monkeypatch):
