@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import statistics
 import tempfile
 import time
@@ -159,6 +160,8 @@ def main() -> None:
             cells = "".join(f"{results[size][way][step] * 1000:>10.0f}ms" for size in args.sizes)
             ratio = results[large][way][step] / results[small][way][step]
             print(f"{step:<20}{cells}   {ratio:.2f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS of this process (every size it drove): {peak:,.0f} MB")
 
 
 if __name__ == "__main__":
