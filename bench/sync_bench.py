@@ -10,8 +10,8 @@ each in its own process so peak RSS is its own:
   * sync: `rostertui sync` end to end (read, judge, diff, store with indexes and search).
 The two alternate `--repeat` times; prints each pair, then the medians of both times, their ratio,
 rows/s and peak RSS; then times a second night of the same bundle (the diff against the first).
-`--uuid-ids` gives the enrollments random UUIDs, as most registries send, instead of the demo's
-numbers in file order.
+`--uuid-ids` gives every record (schools, users, classes, enrollments, sessions) a random UUID,
+as most registries send, instead of the demo's numbers in file order; references follow.
 """
 
 from __future__ import annotations
@@ -84,16 +84,33 @@ def measure(mode: str, folder: Path, db: Path) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def _uuid_ids(path: Path) -> None:
-    """The demo numbers its enrollments in file order; real registries mostly send UUIDs, which
-    reach the key index in random order."""
+def _uuid_ids(folder: Path) -> int:
+    """The demo numbers its records in file order; real registries mostly send UUIDs, which
+    reach the key index in random order. Every record of every file gets one (schools, users,
+    classes, enrollments, sessions), and every reference to it (…SourcedId, …SourcedIds) follows,
+    so the bundle judges exactly as before. Returns how many ids were replaced."""
     chance = random.Random(12000)
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    for row in rows[1:]:
-        row[0] = str(uuid.UUID(int=chance.getrandbits(128), version=4))
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
+    tables = {}
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            tables[path] = list(csv.reader(handle))
+    new_id: dict[str, str] = {}
+    for rows in tables.values():
+        if rows and rows[0] and rows[0][0] == "sourcedId":
+            for row in rows[1:]:
+                new_id.setdefault(row[0], str(uuid.UUID(int=chance.getrandbits(128), version=4)))
+    for path, rows in tables.items():
+        header = rows[0] if rows else []
+        linked = [n for n, name in enumerate(header) if name.endswith(("sourcedId", "SourcedId"))]
+        lists = [n for n, name in enumerate(header) if name.endswith("SourcedIds")]
+        for row in rows[1:]:
+            for n in linked:
+                row[n] = new_id.get(row[n], row[n])  # a planted unknown reference stays unknown
+            for n in lists:
+                row[n] = ",".join(new_id.get(i, i) for i in row[n].split(",")) if row[n] else ""
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    return len(new_id)
 
 
 def main() -> None:
@@ -104,7 +121,7 @@ def main() -> None:
     parser.add_argument(
         "--uuid-ids",
         action="store_true",
-        help="give enrollments random UUIDs as sourcedIds, as most registries do",
+        help="give every record a random UUID as its sourcedId, as most registries do",
     )
     parser.add_argument(
         "--child", nargs=3, metavar=("MODE", "FOLDER", "DB"), help=argparse.SUPPRESS
@@ -123,7 +140,7 @@ def main() -> None:
             folder, as_of=AS_OF, people=args.people, memberships_per_person=args.memberships
         )
         if args.uuid_ids:
-            _uuid_ids(folder / "enrollments.csv")
+            print(f"--uuid-ids: {_uuid_ids(folder):,} ids replaced by random UUIDs")
         print(f"bundle: {args.people:,} persons written in {time.perf_counter() - started:.1f} s")
         pairs = []
         for number in range(1, args.repeat + 1):  # alternated, so a slow spell hits both sides
