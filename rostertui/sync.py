@@ -149,8 +149,7 @@ def _night(
         if as_of is None and policy.as_of is None and roster.as_of_hint:
             night = roster.as_of_hint
         evaluation = evaluate(roster, policy, night, hasher, known)
-        state, reason = runs.write_run(
-            db,
+        night_to_write = runs.RunToWrite(
             run_id,
             evaluation,
             roster.format,
@@ -158,9 +157,10 @@ def _night(
             roster.delta_kinds,
             hasher,
             policy.mass_removal_threshold,
-            progress,
         )
-        del roster, evaluation  # ~6 M objects freed while the checkpoint writes the night out
+        state, reason = runs.write_run(db, night_to_write, progress)
+        # ~6 M objects freed while the checkpoint writes the night out
+        del roster, evaluation, night_to_write
     except SourceError as exc:
         runs.fail_run(db, run_id, exc.code, exc.message, exc.ref)
         return SyncResult(run_id, "failed", exc.message)

@@ -11,12 +11,14 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
 
 import sqlite_utils
 
 from rostertui.domain.describe import FIELD_NAMES, Describer, field_values
+from rostertui.domain.holds import Removals, mass_removal_hold
 from rostertui.domain.identity import normalise_civic_no
 from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
 from rostertui.domain.packing import UNIT, pack, unpack
@@ -108,43 +110,51 @@ def fail_run(
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RunToWrite:
+    """Everything a sync hands the store to write one night: the run, its judged roster, how
+    the source was read, the hash that keys protected and civic values, and the policy's
+    removal threshold the diff is judged against."""
+
+    run_id: int
+    evaluation: Evaluation
+    source_format: str
+    headers: dict[str, tuple[str, ...]]
+    delta_kinds: frozenset[str]
+    hasher: Callable[[str], str]
+    removal_threshold: float
+
+
 def write_run(
-    db: sqlite_utils.Database,
-    run_id: int,
-    evaluation: Evaluation,
-    source_format: str,
-    headers: dict[str, tuple[str, ...]],
-    delta_kinds: frozenset[str],
-    hasher: Callable[[str], str],
-    removal_threshold: float,
-    progress: Progress | None = None,
+    db: sqlite_utils.Database, night: RunToWrite, progress: Progress | None = None
 ) -> tuple[str, str | None]:
-    """Store the evaluation as run `run_id`, diff it and summarise it; mark it good, or held
-    when it would remove more than `removal_threshold` of the last good run's users (then the
-    reason comes back with the state)."""
+    """Store the evaluation as its run, diff it and summarise it; mark it good, or held when
+    the domain's judgement of the diff holds it (then the reason comes back with the state)."""
+    run_id, evaluation, hasher = night.run_id, night.evaluation, night.hasher
     previous = latest_good_run(db)
     conn = db.conn
     with conn:
         conn.execute(
             "UPDATE runs SET format = ?, previous_run = ?, as_of = ? WHERE id = ?",
-            [source_format, previous, evaluation.as_of.isoformat(), run_id],
+            [night.source_format, previous, evaluation.as_of.isoformat(), run_id],
         )
         conn.executemany(
             "INSERT INTO source_headers (run_id, file, header) VALUES (?, ?, ?)",
-            [(run_id, name, json.dumps(header)) for name, header in headers.items()],
+            [(run_id, name, json.dumps(header)) for name, header in night.headers.items()],
         )
         written = _write_records(conn, run_id, evaluation, hasher, previous, progress)
         _write_file_findings(conn, run_id, evaluation.file_findings)
         _remember_protected(conn, run_id, evaluation.protected_hashes)
         if previous is not None:
-            _diff(conn, run_id, previous, delta_kinds, written, hasher)
+            _diff(conn, run_id, previous, night.delta_kinds, written, hasher)
         conn.execute(
             f"INSERT INTO records_fts (rowid, {FTS_COLUMNS}) SELECT id, {FTS_COLUMNS} "
             "FROM records WHERE run_id = ? AND kind != 'membership'",
             [run_id],
         )
         _summarise(conn, run_id, written)
-        held = _mass_removal(conn, run_id, previous, removal_threshold)
+        removals = _removals(conn, run_id, previous)
+        held = mass_removal_hold(removals, night.removal_threshold) if removals else None
         if held:
             _write_file_findings(conn, run_id, [held])
         state = "held" if held else "good"
@@ -166,8 +176,9 @@ def _remember_protected(conn, run_id: int, hashes: list[tuple[str, str]]) -> Non
     )
 
 
-def _mass_removal(conn, run_id: int, previous: int | None, threshold: float) -> FileFinding | None:
-    """A truncated export or a broken filter looks like a mass leaving: hold it for a human."""
+def _removals(conn, run_id: int, previous: int | None) -> Removals | None:
+    """The users the last good night imported and how many of them tonight removes, as the
+    summary counted them: what the domain judges a hold by. None on a first night."""
     if previous is None:
         return None
     before = conn.execute(
@@ -176,20 +187,9 @@ def _mass_removal(conn, run_id: int, previous: int | None, threshold: float) -> 
     removed = conn.execute(
         "SELECT removed FROM imports WHERE run_id = ? AND kind = 'person'", [run_id]
     ).fetchone()
-    if not before or not before[0] or removed is None:
+    if not before or removed is None:
         return None
-    share = removed[0] / before[0]
-    if share <= threshold:
-        return None
-    return FileFinding(
-        "MASS_REMOVAL_HELD",
-        "run",
-        str(run_id),
-        f"this night would remove {removed[0]:,} of the {before[0]:,} users imported in run "
-        f"{previous} ({share:.0%}, more than the policy's {threshold:.0%}); the run is held and "
-        f"run {previous} stays the latest good one. If the removals are real, accept it with "
-        f"`rostertui sync --accept-held {run_id}`",
-    )
+    return Removals(run_id, previous, before[0], removed[0])
 
 
 def accept_held(db: sqlite_utils.Database, run_id: int) -> None:
