@@ -1,12 +1,11 @@
 """The console at 10,000 and at 1,000,000 persons, driven headless with Pilot.
 
-    uv run python bench/console_bench.py [--sizes 10000 1000000] [--keep DIR]
+    uv run python bench/console_bench.py [--sizes 10000 1000000] [--memberships 3] [--keep DIR]
 
-For each size it builds the demo municipality (synced once; `--keep DIR` reuses databases built
-before), then times each step a user takes — first paint, open an import type, open its top
+For each size it builds the demo municipality with `--memberships` per person (synced once;
+`--keep DIR` reuses databases built before), then times each step a user takes — first paint, open an import type, open its top
 code, page down ×20 through every user (the slowest press is reported), End (the last user),
-open a record, search —
-and prints the median of `--repeat` runs at each size and the ratio of the largest to the
+open a record, search — and prints the median of `--repeat` runs at each size and the ratio of the largest to the
 smallest. Each step is timed two ways, both including Textual's own rendering, not just the
 queries:
   * idle:  from the key to when Pilot finds the app idle, workers done. Pilot only looks every
@@ -29,16 +28,21 @@ AS_OF = date(2026, 11, 22)
 STEPS = ("first paint", "open import", "open code", "page down", "end", "open record", "search")
 
 
-def build(folder: Path, people: int) -> Path:
+def build(folder: Path, people: int, memberships: int = 3) -> Path:
     from rostertui.demo import write_demo_bundle
     from rostertui.sync import sync
 
-    db = folder / f"console-{people}.db"
+    db = folder / (
+        f"console-{people}.db" if memberships == 3 else f"console-{people}x{memberships}.db"
+    )
     if db.exists():
         return db
     started = time.perf_counter()
     bundle = write_demo_bundle(
-        folder / f"bundle-{people}", as_of=AS_OF, people=people, memberships_per_person=3
+        folder / f"bundle-{people}x{memberships}",
+        as_of=AS_OF,
+        people=people,
+        memberships_per_person=memberships,
     )
     result = sync(db, str(bundle.folder), policy_path=bundle.policy_path, as_of=AS_OF)
     assert result.state == "good", result
@@ -141,13 +145,16 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the databases in")
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; medians shown")
+    parser.add_argument(
+        "--memberships", type=int, default=3, help="memberships per person (10: a real district)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         results = {}
         for size in args.sizes:
-            db = build(folder, size)
+            db = build(folder, size, args.memberships)
             runs = [asyncio.run(drive(db)) for _ in range(args.repeat)]
             results[size] = [
                 {step: statistics.median(r[way][step] for r in runs) for step in STEPS}
