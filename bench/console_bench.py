@@ -3,9 +3,10 @@
     uv run python bench/console_bench.py [--sizes 10000 1000000] [--memberships 3] [--keep DIR]
 
 For each size it builds the demo municipality with `--memberships` per person (synced once;
-`--keep DIR` reuses databases built before), then times each step a user takes — first paint, open an import type, open its top
-code, page down ×20 through every user (the slowest press is reported), End (the last user),
-open a record, search — and prints the median of `--repeat` runs at each size and the ratio of the largest to the
+`--keep DIR` reuses databases built before), then times each step a user takes — first paint,
+open an import type, open its top code, page down ×20 through every user (the slowest press is
+reported), End (the last user), open a record, search — and prints the median of `--repeat`
+runs at each size and the ratio of the largest to the
 smallest. Each step is timed two ways, both including Textual's own rendering, not just the
 queries:
   * idle:  from the key to when Pilot finds the app idle, workers done. Pilot only looks every
