@@ -25,7 +25,7 @@ from rostertui import render
 from rostertui.domain.catalogue import RULES
 from rostertui.domain.model import RECORD_KINDS
 from rostertui.domain.verdict import STATUSES
-from rostertui.exports import SUFFIXES, ExportError, write_export
+from rostertui.exports import SUFFIXES, ExportError, export_file
 from rostertui.sources import without_userinfo
 from rostertui.store.answers import RecordDetail
 from rostertui.store.errors import StoreError, failure_line
@@ -437,10 +437,13 @@ def export(
         info = q.run_with_records(run)
         rows = q.export_rows(info.id, kind=kind, code=code, status=status_filter, change=change)
         try:
-            count = write_export(output, rows)
+            written = export_file(output, rows)
         except ExportError as exc:
             raise fail(str(exc)) from exc
-    err.print(render.safe(f"Wrote {count:,} rows of run {info.id} to {output}"))
+    line = f"Wrote {written.rows:,} rows of run {info.id} to {output}"
+    if written.split:  # a type outgrew Excel's sheet: say so, not leave it to be found
+        line += f" in {len(written.sheets)} sheets: {written.note}"
+    err.print(render.safe(line))
 
 
 @app.command()
