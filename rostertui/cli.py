@@ -440,9 +440,7 @@ def export(
             written = export_file(output, rows)
         except ExportError as exc:
             raise fail(str(exc)) from exc
-    line = f"Wrote {written.rows:,} rows of run {info.id} to {output}"
-    if written.split:  # a type outgrew Excel's sheet: say so, not leave it to be found
-        line += f" in {len(written.sheets)} sheets: {written.note}"
+    line = f"Wrote {written.rows:,} rows of run {info.id} to {output}{written.in_sheets}"
     err.print(render.safe(line))
 
 

@@ -47,6 +47,12 @@ class Exported:
         )
         return f"Excel holds {EXCEL_ROWS:,} rows a sheet (the header included), so {parts}"
 
+    @property
+    def in_sheets(self) -> str:
+        """ " in 3 sheets: Excel holds …" to end the line that reports the export ("" unsplit):
+        a type that outgrew its sheet is said, not left to be found."""
+        return f" in {len(self.sheets)} sheets: {self.note}" if self.split else ""
+
 
 def write_export(
     output: Path, rows: Iterable[dict[str, str]], described: dict[str, str] | None = None

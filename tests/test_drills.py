@@ -423,3 +423,20 @@ async def test_a_failing_export_is_a_line_in_the_dialog(demo_db, monkeypatch, tm
         await pilot.press("enter")  # a wrong suffix: said, not raised
         await settle(pilot)
         assert "the file name must end in .csv, .jsonl, .xlsx" in screen_text(app)
+
+
+async def test_e_says_when_an_xlsx_type_outgrew_its_sheet(demo_db, tmp_path, monkeypatch):
+    from rostertui import exports
+
+    monkeypatch.setattr(exports, "EXCEL_ROWS", 50)  # Excel's 1,048,576, made small
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(RowsScreen(app.screen.run, kind="person"))
+        await settle(pilot)
+        await export_view(pilot, tmp_path / "users.xlsx")
+        said = [n.message for n in app._notifications]
+    assert any(
+        "rows to" in m and "sheets: Excel holds 50 rows a sheet" in m and "Users (2)" in m
+        for m in said
+    ), said

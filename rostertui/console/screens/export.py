@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from rostertui.console.screens.base import fetch
-from rostertui.exports import write_export
+from rostertui.exports import Exported, export_file
 
 
 class ExportScreen(ModalScreen[None]):
@@ -41,16 +41,16 @@ class ExportScreen(ModalScreen[None]):
         self.query_one("#result", Static).update(Text(f"Writing {target} …"))
         fetch(
             self,
-            lambda q: write_export(
+            lambda q: export_file(
                 target, q.export_rows(self.run_id, **self.filters), described=described
             ),
-            lambda count: self.written(target, count),
+            lambda exported: self.written(target, exported),
             self.show_failure,
             group="export",
         )
 
-    def written(self, target: Path, count: int) -> None:
-        self.app.notify(f"Wrote {count:,} rows to {target}")
+    def written(self, target: Path, exported: Exported) -> None:
+        self.app.notify(f"Wrote {exported.rows:,} rows to {target}{exported.in_sheets}")
         self.dismiss()
 
     def show_failure(self, line: str) -> None:
