@@ -236,17 +236,17 @@ class RowsView(ScrollView, can_focus=True):
 
     def _fit(self, room: int) -> list[int]:
         """Column widths that fit `room` cells. Spare room goes to the growing column. Short
-        of room, the hideable columns go first (a school, an e-mail) while the rest would lose
-        more than 15 % of their width; then the shrinkable ones give up width in
-        proportion, down to 4, so the statuses at the right edge are never cut off. A hidden
-        column is 0 wide."""
+        of room, the hideable columns go first (a school, an e-mail), until the rest fit whole:
+        a name cut to "Anna Svens…" in every column reads worse than one column fewer. Only
+        when all of those are gone do the shrinkable ones give up width in proportion, down to
+        4, so the statuses at the right edge are never cut off. A hidden column is 0 wide."""
         shown = list(self.natural)
 
         def needed() -> int:
             return sum(shown) + len(SEPARATOR) * (sum(1 for w in shown if w) - 1)
 
         for _, n in sorted((c.hide, n) for n, c in enumerate(self.columns) if c.hide):
-            if needed() * 20 <= room * 23:  # what is left can shrink by 15 %
+            if needed() <= room:  # what is left fits whole: nothing is cut
                 break
             shown[n] = 0
         spare = room - needed()
