@@ -408,15 +408,12 @@ class Queries(SearchQueries):
             sql = f"SELECT count(*) FROM shown_records r WHERE r.run_id = ?{extra}"
             return RowCount(self._all(sql, [run_id, *params])[0][0], 0)
         previous = self.run(run_id).previous_run
-        counts = []
-        for novelty, novelty_params in ((None, []), *(((True, [previous]),) if previous else ())):
-            where, values = self._code_where(run_id, code, severity, novelty)
-            sql = (
-                "SELECT count(DISTINCT r.id) FROM findings f JOIN shown_records r "
-                f"ON r.id = f.record_id WHERE {where}{extra}"
-            )
-            counts.append(self._all(sql, [*values, *novelty_params, *params])[0][0])
-        return RowCount(counts[0], counts[1] if len(counts) > 1 else 0)
+
+        def counted(new: bool | None) -> int:
+            source, values = self._code_source(run_id, code, severity, new, previous)
+            return self._records_in(source + extra, [*values, *params])
+
+        return RowCount(counted(None), counted(True) if previous is not None else 0)
 
     def _record_filter(
         self, run_id: int, kind: str | None, status: str | None, change: str | None, text: str
@@ -476,17 +473,25 @@ class Queries(SearchQueries):
             + (" AND kind = ?" if kind else ""),
             [run_id, *([kind] if kind else [])],
         )[0]
-        return found[0] or 0 if found[1] else None
+        return (found[0] or 0) if found[1] else None
 
-    def _code_where(
-        self, run_id: int, code: str, severity: str | None, new: bool | None
+    def _records_in(self, source: str, params: list) -> int:
+        """How many records a code's `FROM … WHERE …` holds (a record with two findings of the
+        code, on two fields, counts once, as its rows list it once)."""
+        return self._all(f"SELECT count(DISTINCT r.id) {source}", params)[0][0]
+
+    def _code_source(
+        self, run_id: int, code: str, severity: str | None, new: bool | None, previous: int | None
     ) -> tuple[str, list]:
-        """The conditions on `findings f` for a code's rows at a severity, new or not (None:
-        either); the parameters but the last good night's id, which a new-or-not needs last."""
+        """`FROM … WHERE …` over a code's findings at a severity and their records, new since
+        the last good night `previous` or not (None: either), and its parameters; a caller adds
+        its own conditions after it."""
         where = "f.run_id = ? AND f.code = ?" + (" AND f.severity = ?" if severity else "")
+        values: list = [run_id, code, *([severity] if severity else [])]
         if new is not None:
             where += f" AND {'' if new else 'NOT '}{_NEW_SINCE}"
-        return where, [run_id, code, *([severity] if severity else [])]
+            values.append(previous)
+        return f"FROM findings f JOIN shown_records r ON r.id = f.record_id WHERE {where}", values
 
     def _code_rows(
         self,
@@ -510,12 +515,10 @@ class Queries(SearchQueries):
         offset = walk.offset
         found: list[RecordRow] = []
         for new in phases:
-            where, values = self._code_where(run_id, code, severity, new)
-            values += [previous] if new is not None else []
+            source, values = self._code_source(run_id, code, severity, new, previous)
             if anchor_id is not None:
-                where += f" AND f.record_id {walk.beyond} ?"
+                source += f" AND f.record_id {walk.beyond} ?"
                 values.append(anchor_id)
-            source = f"FROM findings f JOIN shown_records r ON r.id = f.record_id WHERE {where}"
             page = self._all(
                 f"SELECT DISTINCT {ROW_COLUMNS_OF['r']} {source}{extra} "
                 f"ORDER BY f.record_id{walk.descending} LIMIT ? OFFSET ?",
@@ -525,10 +528,7 @@ class Queries(SearchQueries):
             if len(found) >= limit:
                 break
             if offset:  # the jump lands past this phase: go on by what is left of it
-                skipped = self._all(
-                    f"SELECT count(DISTINCT r.id) {source}{extra}", [*values, *params]
-                )[0][0]
-                offset = max(0, offset - skipped)
+                offset = max(0, offset - self._records_in(source + extra, [*values, *params]))
             anchor_id = None
         if walk.backward:
             found.reverse()
