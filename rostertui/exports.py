@@ -54,13 +54,6 @@ class Exported:
         return f" in {len(self.sheets)} sheets: {self.note}" if self.split else ""
 
 
-def write_export(
-    output: Path, rows: Iterable[dict[str, str]], described: dict[str, str] | None = None
-) -> int:
-    """Write `rows` to `output` by its suffix; the number of rows written."""
-    return export_file(output, rows, described).rows
-
-
 def export_file(
     output: Path, rows: Iterable[dict[str, str]], described: dict[str, str] | None = None
 ) -> Exported:

@@ -85,14 +85,13 @@ def error_trend(nights: list[Night], shown: int | None) -> Text:
     scale = math.log1p(max(n.errors for n in oldest_first)) or 1.0
     line.append(f"{oldest_first[0].run.as_of[5:]} ", style="dim")  # MM-DD: it fits 80 columns
     for night in oldest_first:
-        judged = night.imported + night.not_imported > 0
         level = min(7, round(math.log1p(night.errors) / scale * 7))
         style = STATE_STYLE.get(night.run.state, "") if night.run.state != "good" else ""
         style += " reverse" if night.run.id == shown else ""
-        line.append(TREND_BARS[level] if judged else "×", style=style.strip())
+        line.append(TREND_BARS[level] if night.judged else "×", style=style.strip())
     line.append(f" {oldest_first[-1].run.as_of[5:]}", style="dim")
     chosen = next((n for n in oldest_first if n.run.id == shown), None)
-    if chosen is not None and not chosen.imported + chosen.not_imported:
+    if chosen is not None and not chosen.judged:
         line.append(f"  run {chosen.run.id}: {chosen.run.state}, nothing judged")
     elif chosen is not None:
         state = f", {chosen.run.state}" if chosen.run.state != "good" else ""

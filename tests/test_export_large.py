@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from rostertui import exports
 from rostertui.cli import app
-from rostertui.exports import EXCEL_ROWS, export_file, write_export
+from rostertui.exports import EXCEL_ROWS, export_file
 from rostertui.store.queries import EXPORT_COLUMNS, Queries
 
 runner = CliRunner()
@@ -146,7 +146,7 @@ def test_text_exports_take_rows_one_at_a_time(tmp_path, suffix):
     """20,000 rows held at once would take some 30 MB; streamed, a few hundred kB."""
     tracemalloc.start()
     try:
-        count = write_export(tmp_path / f"many{suffix}", many_rows(20_000))
+        count = export_file(tmp_path / f"many{suffix}", many_rows(20_000)).rows
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -33,7 +33,7 @@ from rostertui.domain.model import (
 )
 from rostertui.domain.policy import Policy
 from rostertui.domain.verdict import Evaluation, KnownPersons
-from rostertui.exports import SUFFIXES, write_export
+from rostertui.exports import SUFFIXES, export_file
 from rostertui.store import runs
 from rostertui.store.queries import Queries
 from rostertui.store.schema import MIGRATIONS
@@ -314,7 +314,7 @@ def exported(q: Queries, run_id: int, folder: Path) -> dict[str, bytes]:
     written = {}
     for suffix in SUFFIXES:
         path = folder / f"run{run_id}{suffix}"
-        write_export(path, q.export_rows(run_id))
+        export_file(path, q.export_rows(run_id))
         if suffix == ".xlsx":
             with zipfile.ZipFile(path) as book:
                 written[suffix] = b"".join(book.read(name) for name in book.namelist())

@@ -58,17 +58,21 @@ class RosterApp(App[None]):
 
     def _open(self) -> None:
         with self.query_lock, suppress(Exception):
-            if self.queries is None:
-                self.queries = Queries.open(self.db_path, shared=True)
+            self._connection()
+
+    def _connection(self) -> Queries:
+        """The shared connection, opened by whoever asks first; the caller holds the lock."""
+        if self.queries is None:
+            self.queries = Queries.open(self.db_path, shared=True)
+        return self.queries
 
     def ask(self, question: Callable[[Queries], T], cancelled: Callable[[], bool]) -> T:
         """Run one question against the database; safe from any worker thread, and stopped
         mid-statement once `cancelled()` says its answer is no longer wanted."""
         with self.query_lock:
-            if self.queries is None:
-                self.queries = Queries.open(self.db_path, shared=True)
-            with self.queries.stopping_when(cancelled):
-                return question(self.queries)
+            queries = self._connection()
+            with queries.stopping_when(cancelled):
+                return question(queries)
 
     def on_mount(self) -> None:
         self.theme = terminal_theme(os.environ)
@@ -110,7 +114,7 @@ class RosterApp(App[None]):
             return
         self.screen.fetch(
             lambda q: q.record(run_id, kind, key),
-            lambda detail: self.push_screen(RecordScreen(run_id, kind, key, detail)),
+            lambda detail: self.push_screen(RecordScreen(run_id, kind, key, (detail,))),
             group="open",
             # the record's screen asks again itself and says there what failed
             failed=lambda _line: self.push_screen(RecordScreen(run_id, kind, key)),

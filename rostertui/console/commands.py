@@ -1,7 +1,7 @@
 """The command palette: search (type a name, pick "Search records for …") and every action of
 the screen it was opened over — runs, earlier and later nights, filter, export, accept a held
-night — offered only where that
-screen offers it too, so the palette never suggests what the keys would refuse."""
+night — offered only where that screen offers it too, so the palette never suggests what the
+keys would refuse."""
 
 from __future__ import annotations
 

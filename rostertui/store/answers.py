@@ -45,6 +45,11 @@ class Night:
     removed: int
     errors: int
 
+    @property
+    def judged(self) -> bool:
+        """Whether the night judged any record (one that failed on reading judged none)."""
+        return self.imported + self.not_imported > 0
+
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:

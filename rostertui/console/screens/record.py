@@ -34,14 +34,19 @@ class RecordScreen(RosterScreen):
     )
 
     def __init__(
-        self, run_id: int, kind: str, key: str, detail: RecordDetail | None = None
+        self,
+        run_id: int,
+        kind: str,
+        key: str,
+        fetched: tuple[RecordDetail | None] | None = None,
     ) -> None:
-        """`detail`: the record fetched before the screen opened (the console's way: the screen
-        is then laid out once, with its content); without it the screen fetches it itself."""
+        """`fetched`: the answer asked before the screen opened, the record or None when the
+        night has no such record (the console's way: the screen is then laid out once, with
+        its content); without it the screen asks itself."""
         super().__init__()
         self.run_id, self.kind, self.key = run_id, kind, key
         self.crumb = key
-        self.detail = detail
+        self.fetched = fetched
 
     def shown_run(self) -> int | None:
         return self.run_id
@@ -63,8 +68,8 @@ class RecordScreen(RosterScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        if self.detail is not None:
-            self.show(self.detail)
+        if self.fetched is not None:
+            self.show(*self.fetched)
         else:
             self.load()
 

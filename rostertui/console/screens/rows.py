@@ -165,9 +165,7 @@ class RowsScreen(RosterScreen):
 
     def export_filters(self):
         """Exactly this view: its line, its change and the filter as typed."""
-        filters = {"kind": self.kind, "code": self.code, "severity": self.severity}
-        filters |= {"status": self.status, "change": self.change, "text": self.text or None}
-        return self.run.id, filters
+        return self.run.id, self._filters(self.text)
 
 
 def _changed_text(changed: tuple[tuple[str, str, str], ...]) -> Text:

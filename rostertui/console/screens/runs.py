@@ -38,7 +38,6 @@ class RunPicker(ModalScreen[int | None]):
         table = self.query_one(DataTable)
         for night in nights:
             run = night.run
-            judged = night.imported + night.not_imported > 0
             would = "?" if run.state == "held" else ""
             counts = (night.imported, night.not_imported, night.errors)
             changes = (night.created, night.updated, night.removed)
@@ -46,8 +45,8 @@ class RunPicker(ModalScreen[int | None]):
                 str(run.id),
                 run.as_of,
                 state_text(run.state),
-                *(Text(f"{n:,}" if judged else "—", justify="right") for n in counts),
-                *(Text(f"{n:,}{would}" if judged else "—", justify="right") for n in changes),
+                *(Text(f"{n:,}" if night.judged else "—", justify="right") for n in counts),
+                *(Text(f"{n:,}{would}" if night.judged else "—", justify="right") for n in changes),
                 key=str(run.id),
             )
         viewing = next((n for n, night in enumerate(nights) if night.run.id == self.viewing), 0)

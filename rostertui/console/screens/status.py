@@ -110,7 +110,7 @@ class StatusScreen(RosterScreen):
         line.update(run_line(run, home.latest_good))
         line.set_class(run.state in ALARM_STATES, "alarm")
         imports = self.query_one("#imports", DataTable)
-        for column in ("created", "updated", "removed"):  # a held night's are would-be counts
+        for column in _CHANGES:  # a held night's are would-be counts
             imports.columns[column].label = Text(summary_label(column, run.state, short=True))
         self.query_one("#trend", Static).update(error_trend(home.nights, run.id))
         self.show_tables(home.imports, home.codes)

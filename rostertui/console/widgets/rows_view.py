@@ -5,7 +5,7 @@ log view does with a file).
 The view knows the list's total and asks its owner for pages by position; the owner fetches
 each in a worker and hands it back with `add_page`. A page next to one already held is asked for
 by its neighbour row (a keyset walk), the last page from the end, and only a jump into the middle
-by offset. Rows not yet here show as "…" until their page arrives; nothing waits for them.
+by offset. Rows not yet here show as "(loading)" until their page arrives; nothing waits.
 """
 
 from __future__ import annotations
@@ -144,8 +144,7 @@ class RowsView(ScrollView, can_focus=True):
             return
         self.pages[request.page] = rows
         while len(self.pages) > CACHED_PAGES:
-            evicted, _ = self.pages.popitem(last=False)
-            self.lines = {k: v for k, v in self.lines.items() if k[0] // PAGE != evicted}
+            self.pages.popitem(last=False)  # its painted lines stay right: the rows are the same
         self.refresh()
         self._ask_for_what_is_near()  # the pages that waited for this one to walk from
 
@@ -198,26 +197,24 @@ class RowsView(ScrollView, can_focus=True):
                 self.load(self._request(page))
 
     def _next_to_known(self, page: int) -> bool:
-        above = self.pages.get(page - 1)
-        return (
-            page == 0
-            or (page + 1) * PAGE >= self.total
-            or (above is not None and len(above) == PAGE)
-            or page + 1 in self.pages
-        )
+        return page == 0 or bool(self._anchor(page))
+
+    def _anchor(self, page: int) -> dict[str, Any]:
+        """Where a keyset walk to `page` starts: after the full page above, before the page
+        below, or from the end for the last page; {} when only an offset reaches it."""
+        above, below = self.pages.get(page - 1), self.pages.get(page + 1)
+        if above and len(above) == PAGE:
+            return {"after": above[-1]}
+        if below:
+            return {"before": below[0]}
+        if (page + 1) * PAGE >= self.total:
+            return {"last": True}
+        return {}
 
     def _request(self, page: int) -> PageRequest:
         start = page * PAGE
         limit = min(PAGE, self.total - start)
-        above, below = self.pages.get(page - 1), self.pages.get(page + 1)
-        request = PageRequest(self.generation, page, start, limit)
-        if above and len(above) == PAGE:
-            return PageRequest(self.generation, page, start, limit, after=above[-1])
-        if below:
-            return PageRequest(self.generation, page, start, limit, before=below[0])
-        if start + limit >= self.total:
-            return PageRequest(self.generation, page, start, limit, last=True)
-        return request
+        return PageRequest(self.generation, page, start, limit, **self._anchor(page))
 
     # -- painting ---------------------------------------------------------------------------
 
