@@ -181,15 +181,14 @@ def _removals(conn, run_id: int, previous: int | None) -> Removals | None:
     summary counted them: what the domain judges a hold by. None on a first night."""
     if previous is None:
         return None
-    before = conn.execute(
-        "SELECT imported FROM imports WHERE run_id = ? AND kind = 'person'", [previous]
+    before, removed = conn.execute(
+        "SELECT (SELECT imported FROM imports WHERE run_id = ? AND kind = 'person'), "
+        "(SELECT removed FROM imports WHERE run_id = ? AND kind = 'person')",
+        [previous, run_id],
     ).fetchone()
-    removed = conn.execute(
-        "SELECT removed FROM imports WHERE run_id = ? AND kind = 'person'", [run_id]
-    ).fetchone()
-    if not before or removed is None:
+    if before is None or removed is None:
         return None
-    return Removals(run_id, previous, before[0], removed[0])
+    return Removals(run_id, previous, before, removed)
 
 
 def accept_held(db: sqlite_utils.Database, run_id: int) -> None:
