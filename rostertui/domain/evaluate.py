@@ -9,7 +9,7 @@ gets a cascading finding pointing at the other record's deciding finding, so the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import partial
 
@@ -19,6 +19,7 @@ from rostertui.domain.identity import (
     is_valid_email,
     normalise_civic_no,
 )
+from rostertui.domain.links import Candidate, PersonLinks, Positions, Repeats
 from rostertui.domain.model import (
     FileFinding,
     Group,
@@ -35,6 +36,7 @@ from rostertui.domain.verdict import (
     Cause,
     Evaluation,
     Finding,
+    JudgedMemberships,
     KnownPersons,
     Verdict,
 )
@@ -79,7 +81,11 @@ class _Evaluator:
         self.protected_ids: set[str] = set()  # in tonight's source, on any row of the id
         self.known_protected = known.protected_ids if known is not None else frozenset()
         self.protected_hashes: dict[str, str] = {}  # keyed hash -> what it is a hash of
-        self.memberships_of: dict[str, list[Membership]] = defaultdict(list)
+        self.links = PersonLinks()
+        self.positions = Positions()
+        self.repeats = Repeats()
+        self.absent_withheld: dict[str, bool] = {}  # person ids missing tonight: withheld?
+        self.withheld_absent: dict[str, int] = defaultdict(int)  # their memberships, counted
         self.read_by_start: dict[date | None, bool] = {None: True}
         self.members: dict[str, int] = defaultdict(int)  # active memberships of imported persons
         self.teachers: dict[str, int] = defaultdict(int)
@@ -97,11 +103,14 @@ class _Evaluator:
         self.units_below = units_below(roster.schools)
         schools = [self._school(v) for v in organisations]
         groups = [self._group(v) for v in self._keyed("group", roster.groups, self.groups)]
-        for membership in roster.memberships:
-            self.memberships_of[membership.person_id].append(membership)
+        self.source_person_ids = {p.id for p in roster.persons}
+        if self.policy.exclude_protected_identity:
+            self.protected_ids = {
+                p.id for p in roster.persons if is_protected_marking(p.protected_marking)
+            }
+        self._link_memberships()
         persons = self._persons()
-        kept, withheld = self._unprotected_memberships()
-        memberships = [self._membership(v) for v in self._keyed("membership", kept, None)]
+        self._count_members()
         self._group_warnings()
         index = {("school", k): v for k, v in self.schools.items()}
         index |= {("group", k): v for k, v in self.groups.items()}
@@ -111,9 +120,10 @@ class _Evaluator:
             schools,
             groups,
             persons,
-            memberships,
-            self._file_findings(withheld),
+            JudgedMemberships(self._judged_memberships, self.positions.count),
+            self._file_findings(sum(self.withheld_absent.values())),
             index,
+            self.positions,
             list(self.protected_hashes.items()),
         )
 
@@ -325,7 +335,7 @@ class _Evaluator:
         return f"{what} {org_id!r} is not in the source"
 
     def _group_warnings(self) -> None:
-        """Settled after persons, from the counts `_membership` kept of imported members."""
+        """Settled after persons, from the counts `_count_members` kept of imported members."""
         members, teachers = self.members, self.teachers
         for group_id, verdict in self.groups.items():
             if not verdict.imported:
@@ -338,14 +348,8 @@ class _Evaluator:
     # -- persons ----------------------------------------------------------------------------
 
     def _persons(self) -> list[Verdict]:
-        persons = self.roster.persons
-        self.source_person_ids = {p.id for p in persons}
-        if self.policy.exclude_protected_identity:
-            self.protected_ids = {
-                p.id for p in persons if is_protected_marking(p.protected_marking)
-            }
         verdicts: list[Verdict] = []
-        for verdict in self._keyed("person", persons, self.persons):
+        for verdict in self._keyed("person", self.roster.persons, self.persons):
             person: Person = verdict.record  # type: ignore[assignment]
             if person.id in self.protected_ids:
                 verdicts.append(self._protected(verdict, person))
@@ -423,20 +427,89 @@ class _Evaluator:
             return False
         return self.protect(person_id) in self.known_protected
 
-    def _unprotected_memberships(self) -> tuple[list[Membership], int]:
-        """The memberships to judge, without any of a protected person's, and how many were
-        left out because their person, protected on an earlier night, has no row tonight (a
-        truncated users file): stored, they would carry her id, groups and school."""
-        memberships = self.roster.memberships
-        absent: set[str] = set()
-        if self.known_protected:
-            missing = self.memberships_of.keys() - self.source_person_ids
-            absent = {person_id for person_id in missing if self._refers_to_protected(person_id)}
-        withheld = self.protected_ids | absent
-        if not withheld:
-            return memberships, 0
-        kept = [m for m in memberships if m.person_id not in withheld]
-        return kept, sum(len(self.memberships_of[person_id]) for person_id in absent)
+    def _withheld(self, person_id: str) -> bool:
+        """Whether a membership of this person is left out: hers is a protected identity, or,
+        protected on an earlier night, she has no row tonight (a truncated users file): stored,
+        it would carry her id, groups and school. Only ids missing from the source are hashed."""
+        if person_id in self.protected_ids:
+            return True
+        if person_id in self.source_person_ids:
+            return False
+        withheld = self.absent_withheld.get(person_id)
+        if withheld is None:
+            withheld = self.absent_withheld[person_id] = self._refers_to_protected(person_id)
+        return withheld
+
+    def _kept(self) -> Iterator[Membership]:
+        """The memberships to judge, in source order: a walk over the source's, which may be
+        a packed store on disk rather than a list (a district's ten million)."""
+        withheld = self._withheld
+        for membership in self.roster.memberships:
+            if not withheld(membership.person_id):
+                yield membership
+
+    def _link_memberships(self) -> None:
+        """The first walk, before persons are judged: what their group rules need, where each
+        record's memberships sit, which ids repeat, and how many were withheld for a person
+        who has no row tonight."""
+        links, positions, repeats = self.links, self.positions, self.repeats
+        groups, as_of, is_active = self.groups, self.as_of, self._is_active
+        for membership in self.roster.memberships:
+            if self._withheld(membership.person_id):
+                if membership.person_id not in self.protected_ids:
+                    self.withheld_absent[membership.person_id] += 1
+                continue
+            positions.add(membership)
+            repeats.add(membership.id)
+            group = groups.get(membership.group_id)
+            end = membership.end
+            if group is None or membership.deleted or (end is not None and end < as_of):
+                continue
+            running = group.imported and is_active(membership.start, end)
+            links.add(membership.person_id, Candidate(membership.start, end, group), running)
+        repeats.settle()
+
+    def _count_members(self) -> None:
+        """The second walk, once persons are judged: each group's running memberships of
+        imported persons, and of its teachers (GROUP_NO_MEMBERS, GROUP_NO_TEACHER). A repeated
+        membership id counts once."""
+        occurrences = self.repeats.walk()
+        persons, members, teachers = self.persons, self.members, self.teachers
+        for membership in self._kept():
+            if occurrences.count(membership) > 1 or membership.deleted:
+                continue
+            person = persons.get(membership.person_id)
+            if person is None or person.status != "imported":
+                continue
+            if self._is_active(membership.start, membership.end):
+                members[membership.group_id] += 1
+                if membership.role == "teacher":
+                    teachers[membership.group_id] += 1
+
+    def _judged_memberships(self) -> Iterator[Verdict]:
+        """The last walk, as the store writes: each membership's verdict, made and let go."""
+        occurrences = self.repeats.walk()
+        for membership in self._kept():
+            number = occurrences.count(membership)
+            if number == 1:
+                verdict = Verdict("membership", membership.id, membership)
+            else:
+                verdict = Verdict("membership", f"{membership.id}#{number}", membership)
+                first = occurrences.first[membership.id].raw
+                where = first.ref if first else "an earlier row"
+                verdict.add(
+                    Finding(
+                        "MEMBERSHIP_DUPLICATE_ID",
+                        "error",
+                        f"id {membership.id!r} is already used by the row at {where}; "
+                        "the first wins",
+                        "id",
+                    )
+                )
+            for issue in membership.issues:
+                severity = _SOURCE_SEVERITY.get(issue.code, "warning")
+                verdict.add(Finding(issue.code, severity, issue.message, issue.field))
+            yield self._membership(verdict)
 
     def _file_findings(self, withheld_memberships: int) -> list[FileFinding]:
         """The source's file findings, without those naming a protected person; what was
@@ -642,7 +715,7 @@ class _Evaluator:
             self._needs_group(
                 verdict,
                 person,
-                lambda g: g.type == "class",
+                True,
                 "STUDENT_NO_CLASS",
                 self.policy.student_requires_class,
                 ("class", "STUDENT_ENROLMENT_NOT_STARTED"),
@@ -651,7 +724,7 @@ class _Evaluator:
             self._needs_group(
                 verdict,
                 person,
-                lambda g: True,
+                False,
                 "TEACHER_NO_GROUP",
                 self.policy.teacher_requires_group,
                 ("group", "STAFF_DUTY_NOT_STARTED"),
@@ -661,23 +734,16 @@ class _Evaluator:
         self,
         verdict: Verdict,
         person: Person,
-        wanted: Callable[[Group], bool],
+        classes_only: bool,
         code: str,
         required: bool,
         later: tuple[str, str],
     ) -> None:
-        candidates = []
-        for membership in self.memberships_of.get(person.id, ()):
-            group = self.groups.get(membership.group_id)
-            if group is None or membership.deleted or not wanted(group.record):  # type: ignore[arg-type]
-                continue
-            if membership.end is not None and membership.end < self.as_of:
-                continue
-            if group.imported and self._is_active(membership.start, membership.end):
-                return  # the usual pupil or teacher: the first running group settles it
-            candidates.append((membership, group))
+        if self.links.running(person.id, classes_only):
+            return  # the usual pupil or teacher: a running group settles it
+        candidates = self.links.others(person.id, classes_only)
         noun, pending_code = later
-        upcoming = [m.start for m, g in candidates if g.imported and m.start]
+        upcoming = [c.start for c in candidates if c.group.imported and c.start]
         if required and upcoming:
             start = min(upcoming)
             appears = self.policy.appears_on(start, self.as_of)
@@ -692,7 +758,7 @@ class _Evaluator:
             )
             return
         # no group here is both running and imported: a running one is the blocked one
-        blocked = next((g for m, g in candidates if self._is_active(m.start, m.end)), None)
+        blocked = next((c.group for c in candidates if self._is_active(c.start, c.end)), None)
         severity = "error" if required else "warning"
         if blocked is None:
             verdict.add(Finding(code, severity, f"no active {noun}", "groups"))
@@ -719,18 +785,17 @@ class _Evaluator:
             return verdict
         person = self.persons.get(membership.person_id)
         group = self.groups.get(membership.group_id)
-        active = not membership.deleted and self._is_active(membership.start, membership.end)
-        if active and person is not None and person.status == "imported":
-            self.members[membership.group_id] += 1
-            if membership.role == "teacher":
-                self.teachers[membership.group_id] += 1
-            if (
-                group is not None
-                and group.status == "imported"
-                and not verdict.findings
-                and membership.role in KNOWN_ROLES
-            ):
-                return verdict
+        if (
+            person is not None
+            and person.status == "imported"
+            and group is not None
+            and group.status == "imported"
+            and not verdict.findings
+            and membership.role in KNOWN_ROLES
+            and not membership.deleted
+            and self._is_active(membership.start, membership.end)
+        ):
+            return verdict
         if person is None:
             named = membership.person_ref or f"person {membership.person_id!r}"
             verdict.add(

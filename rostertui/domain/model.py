@@ -7,9 +7,10 @@ on both ends: sources convert exclusive OneRoster end dates before they get here
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from rostertui.domain.identity import mask_civic_no, mask_civic_nos_in
 from rostertui.domain.packing import pack, unpack
@@ -209,6 +210,18 @@ class Capabilities:
     roles: frozenset[str] | None = None  # the only roles the format can carry; None = any
 
 
+class Memberships(Protocol):
+    """What the evaluator needs of the memberships: their number and walks over them, in
+    source order, as often as it likes. A list does; so does a source's packed store of ten
+    million (sources/spool.py)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[Membership]: ...
+
+    def append(self, membership: Membership, /) -> None: ...
+
+
 @dataclass(slots=True)
 class Roster:
     """Everything one source said, in source order (duplicates included)."""
@@ -218,7 +231,7 @@ class Roster:
     schools: list[School] = field(default_factory=list)
     persons: list[Person] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
-    memberships: list[Membership] = field(default_factory=list)
+    memberships: Memberships = field(default_factory=list)
     file_findings: list[FileFinding] = field(default_factory=list)
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     capabilities: Capabilities = field(default_factory=Capabilities)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rostertui.domain.model import FileFinding, Group, Membership, Person, School
+
+if TYPE_CHECKING:
+    from rostertui.domain.links import Positions
 
 STATUSES = ("imported", "skipped", "excluded", "pending", "absent")
 
@@ -99,6 +104,22 @@ class KnownPersons:
     protected_ids: frozenset[str] = frozenset()
 
 
+class JudgedMemberships:
+    """The night's membership verdicts, judged as they are walked (by the store as it writes)
+    and let go: ten million verdicts held at once cost more than the rest of the night. Each
+    walk judges them again, the same way; their number is known before the first."""
+
+    def __init__(self, judge: Callable[[], Iterator[Verdict]], count: int) -> None:
+        self._judge = judge
+        self._count = count
+
+    def __iter__(self) -> Iterator[Verdict]:
+        return self._judge()
+
+    def __len__(self) -> int:
+        return self._count
+
+
 @dataclass(slots=True)
 class Evaluation:
     """Every record's verdict for one run, in source order per kind."""
@@ -107,15 +128,17 @@ class Evaluation:
     schools: list[Verdict]
     groups: list[Verdict]
     persons: list[Verdict]
-    memberships: list[Verdict]
+    memberships: Iterable[Verdict]  # a JudgedMemberships from evaluate(): walked, not held
     file_findings: list[FileFinding]
     index: dict[tuple[str, str], Verdict]  # schools, groups and persons by (kind, key)
+    positions: Positions
+    """Where each person's and group's memberships sit among `memberships` (0, 1, …)."""
     protected_hashes: list[tuple[str, str]] = field(default_factory=list)
     """(keyed hash, what) of each value that identifies a person withheld as protected tonight:
     what is "id", "email", "civic_no" or "login_id". Kept so a later night and a search can
     recognise them without storing them."""
 
-    def by_kind(self) -> dict[str, list[Verdict]]:
+    def by_kind(self) -> dict[str, Iterable[Verdict]]:
         return {
             "school": self.schools,
             "person": self.persons,

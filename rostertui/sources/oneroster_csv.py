@@ -41,6 +41,7 @@ from rostertui.sources.files import (
     parse_csv,
     unnamed_columns,
 )
+from rostertui.sources.spool import PackedMemberships
 
 _COMMON = ("sourcedId", "status", "dateLastModified")
 # file -> (columns that must be in the header, every column the 1.1/1.2 specs know)
@@ -490,9 +491,10 @@ class _BundleReader:
             groups.append(group)
         return groups
 
-    def _enrollments(self, table: CsvFile | None) -> list[Membership]:
-        """The million-row file: a clean row takes a fast path; anything odd the careful one."""
-        memberships: list[Membership] = []
+    def _enrollments(self, table: CsvFile | None) -> PackedMemberships:
+        """The million-row file: a clean row takes a fast path; anything odd the careful one.
+        The memberships are kept packed, not as objects (sources/spool.py)."""
+        memberships = PackedMemberships()
         if table is None:
             return memberships
         header, name = table.header, table.name
@@ -521,7 +523,7 @@ class _BundleReader:
                             start,  # type: ignore[arg-type]
                             stop,  # type: ignore[arg-type]
                             False,
-                            RawRow(header, pack(values), name, line),
+                            raw=RawRow(header, pack(values), name, line),
                         )
                     )
                     continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import defaultdict
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +20,7 @@ import sqlite_utils
 from rostertui.domain.describe import FIELD_NAMES, Describer, field_values
 from rostertui.domain.holds import Removals, mass_removal_hold
 from rostertui.domain.identity import normalise_civic_no
+from rostertui.domain.links import Positions
 from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
 from rostertui.domain.packing import UNIT, pack, unpack
 from rostertui.domain.verdict import Evaluation, KnownPersons, Verdict
@@ -220,11 +221,11 @@ def _write_records(conn, run_id, evaluation, hasher, previous, progress) -> dict
         written[kind] = range(next_id, next_id + len(verdicts))
         next_id = written[kind].stop
     describer = Describer(evaluation)
-    members = _members(by_kind["membership"], written["membership"].start)
+    members = _members(evaluation.positions, written["membership"].start)
     for kind, verdicts in by_kind.items():
         insert = _insert_sql(run_id, kind, previous)
         row_of = _membership_row if kind == "membership" else _record_row
-        of_kind = members.get(kind, {})
+        of_kind = members.get(kind, _no_members)
         records: list[tuple] = []
         findings: list[tuple] = []
         ids = written[kind]
@@ -243,22 +244,23 @@ def _write_records(conn, run_id, evaluation, hasher, previous, progress) -> dict
     return written
 
 
-def _members(memberships: list[Verdict], first_id: int) -> dict[str, dict[str, list[str]]]:
+def _members(positions: Positions, first_id: int) -> dict[str, Callable[[str], str | None]]:
     """The record ids each person's and group's memberships will get, as the text they are
-    stored as (each id is a person's and a group's: written out once, not twice).
+    stored as, made as each row is written.
 
     Records are written kind by kind, so a membership's id is known before it is written; a
     person or group row carries its memberships' ids, which spares the store two indexes over a
     million rows (built in random order, they cost more than everything else in a night).
     """
-    of_person: dict[str, list[str]] = defaultdict(list)
-    of_group: dict[str, list[str]] = defaultdict(list)
-    for record_id, verdict in enumerate(memberships, start=first_id):
-        membership = verdict.record
-        text = str(record_id)
-        of_person[membership.person_id].append(text)  # type: ignore[union-attr]
-        of_group[membership.group_id].append(text)  # type: ignore[union-attr]
-    return {"person": of_person, "group": of_group}
+
+    def ids_of(table: dict[str, array]) -> Callable[[str], str | None]:
+        def ids(key: str) -> str | None:
+            found = table.get(key)
+            return ",".join([str(first_id + p) for p in found]) if found else None
+
+        return ids
+
+    return {kind: ids_of(positions.of(kind)) for kind in ("person", "group")}
 
 
 _MEMBERSHIP_COLUMNS = (
@@ -361,6 +363,10 @@ def _flush(conn, insert: Statement, records: list[tuple], findings: list[tuple])
     findings.clear()
 
 
+def _no_members(_key: str) -> None:
+    """A school's row: no memberships are listed on it."""
+
+
 def _membership_row(record_id: int, verdict: Verdict, describer, hasher, members) -> tuple:
     """A million of these a night: the names are joined in at read time (shown_records)."""
     membership = verdict.record
@@ -381,7 +387,7 @@ def _membership_row(record_id: int, verdict: Verdict, describer, hasher, members
 
 
 def _record_row(
-    record_id: int, verdict: Verdict, describer: Describer, hasher, members: dict[str, list[str]]
+    record_id: int, verdict: Verdict, describer: Describer, hasher, members: Callable
 ) -> tuple:
     """A school, person or group; `members` holds the membership ids of this kind's records."""
     record = verdict.record
@@ -407,7 +413,7 @@ def _record_row(
         pack(fields),
         raw.packed if raw else None,
         civic_hash,
-        ",".join(ids) if (ids := members.get(verdict.key)) else None,
+        members(verdict.key),
         login_ids,
     )
 
