@@ -1,7 +1,7 @@
 """Sync throughput against a raw baseline, in one run.
 
-    uv run python bench/sync_bench.py [--people 100000] [--memberships 10] [--repeat 5]
-                                      [--uuid-ids]
+    uv run python bench/sync_bench.py [--people 100000 [1000000 …]] [--memberships 10]
+                                      [--repeat 5] [--ids demo uuid]
 
 Writes the demo municipality as a OneRoster bundle with N persons (~10 memberships each), then,
 each in its own process so peak RSS is its own:
@@ -9,9 +9,10 @@ each in its own process so peak RSS is its own:
     one transaction (no rules, no indexes);
   * sync: `rostertui sync` end to end (read, judge, diff, store with indexes and search).
 The two alternate `--repeat` times; prints each pair, then the medians of both times, their ratio,
-rows/s and peak RSS; then times a second night of the same bundle (the diff against the first).
-`--uuid-ids` gives every record (schools, users, classes, enrollments, sessions) a random UUID,
-as most registries send, instead of the demo's numbers in file order; references follow.
+rows/s and peak RSS; then a second night of the same bundle (the diff against the first), its
+time and how much it grew the database. Each size runs with the demo's ids and (`--ids uuid`)
+with a random UUID for every record (schools, users, classes, enrollments, sessions), as most
+registries send, references following; a table of every size and kind of id ends the run.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ def baseline(folder: Path, db: Path) -> int:
                 columns = ", ".join(f'"{c}"' for c in header)
                 conn.execute(f'CREATE TABLE "{table}" ({columns})')
                 marks = ", ".join("?" for _ in header)
-                rows = list(reader)
-                conn.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows)
-                rows_written += len(rows)
+                before = conn.total_changes
+                conn.executemany(f'INSERT INTO "{table}" VALUES ({marks})', reader)  # streamed
+                rows_written += conn.total_changes - before
     conn.close()
     return rows_written
 
@@ -115,13 +116,21 @@ def _uuid_ids(folder: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--people", type=int, nargs="+", default=[100_000])
     parser.add_argument("--memberships", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5, help="baseline/sync pairs; medians shown")
     parser.add_argument(
+        "--ids",
+        nargs="+",
+        choices=("demo", "uuid"),
+        default=["demo", "uuid"],
+        help="the demo's numbers in file order, and/or a random UUID for every record, as most "
+        "registries send",
+    )
+    parser.add_argument(
         "--uuid-ids",
         action="store_true",
-        help="give every record a random UUID as its sourcedId, as most registries do",
+        help="the same as --ids uuid",
     )
     parser.add_argument(
         "--child", nargs=3, metavar=("MODE", "FOLDER", "DB"), help=argparse.SUPPRESS
@@ -131,19 +140,42 @@ def main() -> None:
         mode, folder, db = args.child
         child(mode, Path(folder), Path(db))
         return
+    ids = ["uuid"] if args.uuid_ids else args.ids
+    results = [
+        one_size(people, args.memberships, uuid_ids, args.repeat)
+        for people in args.people
+        for uuid_ids in (kind == "uuid" for kind in ids)
+    ]
+    print()
+    print(
+        "persons    ids   rows        baseline  sync      ratio  peak RSS  base RSS  "
+        "2nd night  ÷1st   growth  db after 1st"
+    )
+    for row in results:
+        print(
+            f"{row['people']:<10,} {row['ids']:<5} {row['rows']:<11,} {row['base_s']:>7.1f} s "
+            f"{row['sync_s']:>7.1f} s {row['ratio']:>5.2f}x {row['peak_mb']:>6.0f} MB "
+            f"{row['base_mb']:>6.0f} MB {row['second_s']:>7.1f} s {row['second_ratio']:>5.2f} "
+            f"{row['growth_mb']:>6.0f} MB {row['size_mb']:>6.0f} MB"
+        )
+
+
+def one_size(people: int, memberships: int, uuid_ids: bool, repeat: int) -> dict:
+    """Write the bundle, time `repeat` alternated baseline/sync pairs, then a second night of
+    the same bundle on the last sync's database; print as it goes, return the figures."""
     from rostertui.demo import write_demo_bundle
 
+    label = "uuid" if uuid_ids else "demo"
+    print(f"== {people:,} persons, ~{memberships} memberships each, {label} ids")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "bundle"
         started = time.perf_counter()
-        write_demo_bundle(
-            folder, as_of=AS_OF, people=args.people, memberships_per_person=args.memberships
-        )
-        if args.uuid_ids:
+        write_demo_bundle(folder, as_of=AS_OF, people=people, memberships_per_person=memberships)
+        if uuid_ids:
             print(f"--uuid-ids: {_uuid_ids(folder):,} ids replaced by random UUIDs")
-        print(f"bundle: {args.people:,} persons written in {time.perf_counter() - started:.1f} s")
+        print(f"bundle: {people:,} persons written in {time.perf_counter() - started:.1f} s")
         pairs = []
-        for number in range(1, args.repeat + 1):  # alternated, so a slow spell hits both sides
+        for number in range(1, repeat + 1):  # alternated, so a slow spell hits both sides
             for db in Path(scratch).glob("*.db*"):
                 db.unlink()
             base = measure("baseline", folder, Path(scratch) / "baseline.db")
@@ -153,27 +185,43 @@ def main() -> None:
                 f"pair {number}: baseline {base['seconds']:.2f} s, sync {synced['seconds']:.2f} s, "
                 f"ratio {synced['seconds'] / base['seconds']:.2f}x"
             )
-        size_mb = (Path(scratch) / "sync.db").stat().st_size / 1e6
+        size_mb = _size_mb(Path(scratch), "sync.db")
         second = measure("night2", folder, Path(scratch) / "sync.db")
+        growth_mb = _size_mb(Path(scratch), "sync.db") - size_mb
     rows = pairs[0][0]["rows"]
     base_s = statistics.median(b["seconds"] for b, _ in pairs)
     sync_s = statistics.median(s["seconds"] for _, s in pairs)
-    print(f"rows in the bundle:   {rows:,}")
-    print(f"medians of {len(pairs)} alternated runs:")
+    result = {
+        "people": people,
+        "ids": label,
+        "rows": rows,
+        "base_s": base_s,
+        "sync_s": sync_s,
+        "ratio": sync_s / base_s,
+        "peak_mb": max(max(s["peak_mb"] for _, s in pairs), second["peak_mb"]),
+        "base_mb": max(b["peak_mb"] for b, _ in pairs),
+        "second_s": second["seconds"],
+        "second_ratio": second["seconds"] / sync_s,
+        "growth_mb": growth_mb,
+        "size_mb": size_mb,
+    }
     print(
-        f"baseline (csv + executemany): {base_s:.2f} s  {rows / base_s:,.0f} rows/s  "
-        f"peak RSS {max(b['peak_mb'] for b, _ in pairs):.0f} MB"
+        f"medians of {len(pairs)} alternated runs: baseline (csv streamed + executemany) "
+        f"{base_s:.2f} s, {rows / base_s:,.0f} rows/s; rostertui sync {sync_s:.2f} s, "
+        f"{rows / sync_s:,.0f} rows/s; ratio {sync_s / base_s:.2f}x"
     )
     print(
-        f"rostertui sync:               {sync_s:.2f} s  {rows / sync_s:,.0f} rows/s  "
-        f"peak RSS {max(s['peak_mb'] for _, s in pairs):.0f} MB"
+        f"peak RSS: sync {result['peak_mb']:.0f} MB, baseline {result['base_mb']:.0f} MB; "
+        f"database after one night {size_mb:.0f} MB; a second night of the same bundle "
+        f"{second['seconds']:.2f} s ({result['second_ratio']:.2f}x the first), "
+        f"database +{growth_mb:.0f} MB"
     )
-    print(f"ratio sync / baseline: {sync_s / base_s:.2f}x")
-    print(f"database size after one night: {size_mb:.0f} MB")
-    print(
-        f"a second night of the same bundle (diff against the first): {second['seconds']:.2f} s  "
-        f"peak RSS {second['peak_mb']:.0f} MB"
-    )
+    return result
+
+
+def _size_mb(folder: Path, name: str) -> float:
+    """The database with its WAL, as it stands on disk after the process ended."""
+    return sum(p.stat().st_size for p in folder.glob(name + "*")) / 1e6
 
 
 if __name__ == "__main__":

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from unittest.mock import patch
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from rostertui.sources import files
 from rostertui.sources.files import parse_csv
 
 
@@ -48,5 +50,24 @@ def test_a_file_without_quotes_reads_as_the_csv_module_reads_it(text: str, delim
     data = text.encode()
     if not data.strip():
         return  # an empty file is refused before either reader sees it
-    table = parse_csv("x.csv", data, "utf-8", delimiter)
+    table = parse_csv("x.csv", io.BytesIO(data), "utf-8", delimiter)
     assert (table.header, list(table.rows)) == read_with_the_csv_module(text, delimiter)
+
+
+@given(
+    st.binary(max_size=40),
+    st.sampled_from([b"\xff", b"\xc3", b"\xe2\x82", b"\xc3\xa5"]),
+    st.binary(max_size=40),
+    st.integers(min_value=1, max_value=7),
+)
+def test_the_first_bad_byte_is_found_where_a_whole_decode_finds_it(before, odd, after, piece):
+    """The encoding check reads a file a piece at a time (not as a second copy in memory),
+    and still names the line of the first byte that is not UTF-8, across piece borders."""
+    data = before + odd + after
+    try:
+        data.decode("utf-8")
+        expected = None
+    except UnicodeDecodeError as exc:
+        expected = exc.start
+    with patch.object(files, "_PIECE", piece):
+        assert files._first_bad_byte(io.BytesIO(data)) == expected

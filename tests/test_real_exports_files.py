@@ -20,7 +20,7 @@ import pytest
 from openpyxl.styles import Font
 
 from rostertui.domain.model import SourceError
-from rostertui.sources.files import read_capped
+from rostertui.sources.files import copy_capped
 from tests.oneroster_builder import SPEC_HEADERS, Bundle, clean_roster
 from tests.stored import db_bytes
 from tests.test_bad_input import AS_OF, assert_good_run_untouched, good, sync_fails
@@ -113,13 +113,13 @@ def test_a_member_understating_its_size_stops_there(good, tmp_path):
 
 def test_inflating_stops_at_the_cap_whatever_the_stream_gives():
     with pytest.raises(SourceError) as refused:
-        read_capped(io.BytesIO(bytes(5000)), 4096, "x.zip: member 'users.csv' (…)")
+        copy_capped(io.BytesIO(bytes(5000)), 4096, "x.zip: member 'users.csv' (…)")
     assert refused.value.code == "SOURCE_UNREADABLE"
     assert refused.value.message == (
         "x.zip: member 'users.csv' (…) inflates past 4.0 KiB; refusing to read on "
         "(a zip bomb or a broken archive)"
     )
-    assert read_capped(io.BytesIO(bytes(4096)), 4096, "") == bytes(4096)
+    assert copy_capped(io.BytesIO(bytes(4096)), 4096, "").read() == bytes(4096)
 
 
 # -- headers as spreadsheet tools write them ---------------------------------------------------

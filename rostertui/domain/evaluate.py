@@ -19,7 +19,7 @@ from rostertui.domain.identity import (
     is_valid_email,
     normalise_civic_no,
 )
-from rostertui.domain.links import Candidate, PersonLinks, Positions, Repeats
+from rostertui.domain.links import PersonLinks, Positions, Repeats
 from rostertui.domain.model import (
     FileFinding,
     Group,
@@ -112,9 +112,7 @@ class _Evaluator:
         persons = self._persons()
         self._count_members()
         self._group_warnings()
-        index = {("school", k): v for k, v in self.schools.items()}
-        index |= {("group", k): v for k, v in self.groups.items()}
-        index |= {("person", v.key): v for v in persons}
+        index = {"school": self.schools, "group": self.groups, "person": self.persons}
         return Evaluation(
             self.as_of,
             schools,
@@ -443,9 +441,10 @@ class _Evaluator:
     def _kept(self) -> Iterator[Membership]:
         """The memberships to judge, in source order: a walk over the source's, which may be
         a packed store on disk rather than a list (a district's ten million)."""
-        withheld = self._withheld
+        withheld, in_source, protected = self._withheld, self.source_person_ids, self.protected_ids
         for membership in self.roster.memberships:
-            if not withheld(membership.person_id):
+            person_id = membership.person_id
+            if (person_id in in_source and person_id not in protected) or not withheld(person_id):
                 yield membership
 
     def _link_memberships(self) -> None:
@@ -454,10 +453,13 @@ class _Evaluator:
         who has no row tonight."""
         links, positions, repeats = self.links, self.positions, self.repeats
         groups, as_of, is_active = self.groups, self.as_of, self._is_active
+        in_source, protected = self.source_person_ids, self.protected_ids
         for membership in self.roster.memberships:
-            if self._withheld(membership.person_id):
-                if membership.person_id not in self.protected_ids:
-                    self.withheld_absent[membership.person_id] += 1
+            person_id = membership.person_id
+            usual = person_id in in_source and person_id not in protected
+            if not usual and self._withheld(person_id):
+                if person_id not in protected:
+                    self.withheld_absent[person_id] += 1
                 continue
             positions.add(membership)
             repeats.add(membership.id)
@@ -466,7 +468,7 @@ class _Evaluator:
             if group is None or membership.deleted or (end is not None and end < as_of):
                 continue
             running = group.imported and is_active(membership.start, end)
-            links.add(membership.person_id, Candidate(membership.start, end, group), running)
+            links.add(person_id, membership.start, end, group, running)
         repeats.settle()
 
     def _count_members(self) -> None:

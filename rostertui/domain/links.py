@@ -41,17 +41,20 @@ class PersonLinks:
             False: defaultdict(list),
         }
 
-    def add(self, person_id: str, candidate: Candidate, running: bool) -> None:
+    def add(
+        self, person_id: str, start: date | None, end: date | None, group: Verdict, running: bool
+    ) -> None:
         """One membership of the person that is neither deleted nor ended, in its group."""
-        in_class = candidate.group.record.type == "class"  # type: ignore[union-attr]
+        in_class = group.record.type == "class"  # type: ignore[union-attr]
         for classes_only in (False, True) if in_class else (False,):
-            if person_id in self.satisfied[classes_only]:
+            satisfied = self.satisfied[classes_only]
+            if person_id in satisfied:
                 continue
             if running:
-                self.satisfied[classes_only].add(person_id)
+                satisfied.add(person_id)
                 self.candidates[classes_only].pop(person_id, None)
             else:
-                self.candidates[classes_only][person_id].append(candidate)
+                self.candidates[classes_only][person_id].append(Candidate(start, end, group))
 
     def running(self, person_id: str, classes_only: bool) -> bool:
         return person_id in self.satisfied[classes_only]

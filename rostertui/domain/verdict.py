@@ -130,7 +130,9 @@ class Evaluation:
     persons: list[Verdict]
     memberships: Iterable[Verdict]  # a JudgedMemberships from evaluate(): walked, not held
     file_findings: list[FileFinding]
-    index: dict[tuple[str, str], Verdict]  # schools, groups and persons by (kind, key)
+    index: dict[str, dict[str, Verdict]]
+    """Schools, groups and persons by kind, then key: what a cause can point at. (Not one dict
+    keyed by (kind, key): a million persons' tuples cost 160 MB.)"""
     positions: Positions
     """Where each person's and group's memberships sit among `memberships` (0, 1, …)."""
     protected_hashes: list[tuple[str, str]] = field(default_factory=list)
@@ -152,7 +154,7 @@ class Evaluation:
         seen: set[Cause] = set()
         while cause is not None and cause not in seen:
             seen.add(cause)
-            verdict = self.index.get((cause.kind, cause.key))
+            verdict = self.index.get(cause.kind, {}).get(cause.key)
             step = None
             if verdict is not None:
                 step = next((f for f in verdict.findings if f.code == cause.code), None)

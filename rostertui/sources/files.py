@@ -9,8 +9,10 @@ and takes NUL bytes out of values, saying where.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -42,8 +44,8 @@ class CsvFile:
 
 MAX_MEMBER_BYTES = 4 * 1024**3
 """No file of a bundle or workbook inflates past 4 GiB. A million people's users.csv is a few
-hundred MB and a municipality's enrollments.csv rarely passes 1 GB; everything read is held in
-memory, so a larger member could not be read on the machines this runs on anyway."""
+hundred MB and a municipality's enrollments.csv rarely passes 1 GB: a larger member is no
+export."""
 MAX_RATIO = 100
 """Deflate squeezes a CSV export (or a worksheet's XML) 5 to 20 times; 100 leaves room for very
 repetitive files. A zip bomb inflates about 1,000 times (a run of zeros)."""
@@ -88,13 +90,15 @@ class Bundle:
     def names(self) -> set[str]:
         return set(self._members)
 
-    def read(self, name: str) -> bytes | None:
+    def stream(self, name: str) -> BinaryIO | None:
+        """A member to read from the start, not its bytes: a district's enrollments file is
+        gigabytes, read a piece at a time (a zip member is inflated into a temporary file)."""
         member = self._members.get(name)
         if member is None:
             return None
         if isinstance(member, Path):
             try:
-                return member.read_bytes()
+                return member.open("rb")
             except OSError as exc:
                 raise SourceError("SOURCE_UNREADABLE", f"{member}: {exc.strerror}") from exc
         assert self._archive is not None
@@ -147,7 +151,7 @@ def refuse_zip_bombs(label: str, members: Iterable[zipfile.ZipInfo]) -> None:
         )
 
 
-def _inflate(path: Path, info: zipfile.ZipInfo) -> bytes:
+def _inflate(path: Path, info: zipfile.ZipInfo) -> BinaryIO:
     """One member's bytes, never more than it declares: a member whose header understates its
     size stops there (zipfile then finds the checksum wrong) and is refused as damaged."""
     member = (
@@ -156,23 +160,43 @@ def _inflate(path: Path, info: zipfile.ZipInfo) -> bytes:
     )
     try:
         with zipfile.ZipFile(path) as archive, archive.open(info) as stream:
-            return read_capped(stream, info.file_size, member)
+            return copy_capped(stream, info.file_size, member)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise SourceError("SOURCE_UNREADABLE", f"{member} is damaged: {exc}") from exc
 
 
-def read_capped(stream: BinaryIO, limit: int, what: str) -> bytes:
-    """All of `stream`, refused once it gives more than `limit` bytes (at most MAX_MEMBER_BYTES):
-    the cap holds whatever a header claimed."""
+def copy_capped(stream: BinaryIO, limit: int, what: str) -> BinaryIO:
+    """All of `stream`, copied a piece at a time into a temporary file (in memory while small)
+    and rewound; refused once it gives more than `limit` bytes (at most MAX_MEMBER_BYTES): the
+    cap holds whatever a header claimed."""
     limit = min(limit, MAX_MEMBER_BYTES)
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise SourceError(
-            "SOURCE_UNREADABLE",
-            f"{what} inflates past {_size(limit)}; refusing to read on (a zip bomb or a "
-            "broken archive)",
-        )
-    return data
+    copy = tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY, prefix="rostertui-")  # noqa: SIM115
+    copied = 0
+    while piece := stream.read(_PIECE):
+        copied += len(piece)
+        if copied > limit:
+            copy.close()
+            raise SourceError(
+                "SOURCE_UNREADABLE",
+                f"{what} inflates past {_size(limit)}; refusing to read on (a zip bomb or a "
+                "broken archive)",
+            )
+        copy.write(piece)
+    copy.seek(0)
+    return copy  # type: ignore[return-value]
+
+
+_PIECE = 1 << 20
+"""How much of a file is read at a time where it is scanned or copied whole."""
+_IN_MEMORY = 64 * 1024 * 1024
+"""An inflated member larger than this waits in a temporary file, not in memory."""
+
+
+def _pieces(data: BinaryIO) -> Iterator[bytes]:
+    """The file from its start, a piece at a time."""
+    data.seek(0)
+    while piece := data.read(_PIECE):
+        yield piece
 
 
 def _size(count: int) -> str:
@@ -183,25 +207,60 @@ def _size(count: int) -> str:
     return f"{count:,} bytes"
 
 
-def decode(name: str, data: bytes) -> tuple[str, list[FileFinding]]:
+def decode(name: str, data: BinaryIO) -> tuple[str, list[FileFinding]]:
     """The encoding to read with: UTF-8 (BOM tolerated), else cp1252 — the usual Excel or
     registry export — with a warning that says where the first non-UTF-8 byte is."""
-    try:
-        data.decode("utf-8-sig")
+    bad = _first_bad_byte(data)
+    if bad is None:
         return "utf-8-sig", []
+    line = _newlines_before(data, bad) + 1
+    warning = FileFinding(
+        "SOURCE_ENCODING",
+        "file",
+        name,
+        f"{name} is not UTF-8 (first bad byte on line {line}); read as Windows-1252",
+        f"{name}:{line}",
+    )
+    return "cp1252", [warning]
+
+
+def _first_bad_byte(data: BinaryIO) -> int | None:
+    """Where the first byte that is not UTF-8 sits, if any. Checked a piece at a time:
+    decoding a 1.7 GB enrollments file whole made a second copy of it, as text, only to be
+    thrown away."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    end = 0  # where the piece given to the decoder ends
+    try:
+        for piece in _pieces(data):
+            end += len(piece)
+            decoder.decode(piece)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        warning = FileFinding(
-            "SOURCE_ENCODING",
-            "file",
-            name,
-            f"{name} is not UTF-8 (first bad byte on line {line}); read as Windows-1252",
-            f"{name}:{line}",
-        )
-        return "cp1252", [warning]
+        return end - len(exc.object) + exc.start  # exc.object: what was held back + the piece
+    return None
 
 
-def parse_csv(name: str, data: bytes, encoding: str, delimiter: str = ",") -> CsvFile:
+def _newlines_before(data: BinaryIO, offset: int) -> int:
+    counted = 0
+    for piece in _pieces(data):
+        counted += piece[:offset].count(b"\n")
+        offset -= len(piece)
+        if offset <= 0:
+            break
+    return counted
+
+
+def _holds(data: BinaryIO, *wanted: bytes) -> set[bytes]:
+    """Which of these single bytes the file holds anywhere."""
+    found: set[bytes] = set()
+    for piece in _pieces(data):
+        found |= {byte for byte in wanted if byte in piece}
+        if len(found) == len(wanted):
+            break
+    return found
+
+
+def parse_csv(name: str, data: BinaryIO, encoding: str, delimiter: str = ",") -> CsvFile:
     """Read the header now and the rows on demand; an unclosed quote fails the file.
 
     Empty cells ending the header line (`…,orgSourcedId,,` as spreadsheet tools save a sheet
@@ -210,12 +269,14 @@ def parse_csv(name: str, data: bytes, encoding: str, delimiter: str = ",") -> Cs
     row longer than its header and reports it (see `beyond_header`). A file holding NUL bytes
     has them taken out of its values, each noted in `nul_cells`.
     """
-    if not data.strip():
+    if not any(piece.strip() for piece in _pieces(data)):
         raise SourceError(
             "SOURCE_HEADER_INVALID", f"{name}: the file is empty (no header row)", name
         )
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
-    if not any(byte in data for byte in _NEEDS_THE_CSV_MODULE):
+    present = _holds(data, *_NEEDS_THE_CSV_MODULE)
+    data.seek(0)
+    stream = io.TextIOWrapper(data, encoding=encoding, errors="replace", newline="")
+    if not present:
         lines = iter(stream)
         return _table(name, _fields(next(lines), delimiter), _plain_rows(lines, delimiter))
     reader = csv.reader(stream, delimiter=delimiter, strict=True)
@@ -224,7 +285,7 @@ def parse_csv(name: str, data: bytes, encoding: str, delimiter: str = ",") -> Cs
     except csv.Error as exc:
         raise _unclosed(name, data, encoding, 1, exc) from exc
     rows = _rows(name, data, encoding, reader)
-    if b"\0" not in data:
+    if b"\0" not in present:
         return _table(name, cells, rows)
     nul_cells: dict[int, tuple[int, ...]] = {}
     return _table(name, cells, _without_nuls(rows, nul_cells), nul_cells)
@@ -307,7 +368,7 @@ def nul_removed(column: str) -> str:
     return f"{column} held a NUL byte (an invisible control character); removed"
 
 
-def _rows(name: str, data: bytes, encoding: str, reader) -> Iterator[tuple[int, list[str]]]:
+def _rows(name: str, data: BinaryIO, encoding: str, reader) -> Iterator[tuple[int, list[str]]]:
     start = reader.line_num + 1
     try:
         for values in reader:
@@ -335,8 +396,9 @@ def _fields(line: str, delimiter: str) -> list[str]:
     return line.rstrip("\n").split(delimiter) if line != "\n" else []
 
 
-def _unclosed(name: str, data: bytes, encoding: str, start: int, exc: csv.Error) -> SourceError:
-    column = _unclosed_quote_column(data.decode(encoding, errors="replace"), start)
+def _unclosed(name: str, data: BinaryIO, encoding: str, start: int, exc: csv.Error) -> SourceError:
+    data.seek(0)  # the file once more, whole: only to say which column the quote opened in
+    column = _unclosed_quote_column(data.read().decode(encoding, errors="replace"), start)
     where = f"{name}:{start}" + (f", column {column}" if column else "")
     return SourceError(
         "SOURCE_ROW_MALFORMED",

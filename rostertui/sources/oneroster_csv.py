@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
+from typing import BinaryIO
 
 from rostertui.domain.identity import login_ids_without_civic_no
 from rostertui.domain.model import (
@@ -271,7 +272,7 @@ class _BundleReader:
                 f"{self.bundle.label}: no OneRoster files here "
                 "(no manifest.csv, orgs.csv or users.csv)",
             )
-        data = self.bundle.read("manifest.csv")
+        data = self.bundle.stream("manifest.csv")
         if data is None:
             self.findings.append(
                 FileFinding(
@@ -284,10 +285,11 @@ class _BundleReader:
         else:
             self._manifest_properties(data)
         if not self.version:
-            header = (self.bundle.read("users.csv") or b"").split(b"\n", 1)[0]
+            users = self.bundle.stream("users.csv")
+            header = users.readline() if users else b""
             self.version = "1.1" if b"orgSourcedIds" in header else "1.2"
 
-    def _manifest_properties(self, data: bytes) -> None:
+    def _manifest_properties(self, data: BinaryIO) -> None:
         """The version and each file's mode. A property the spec does not name, or a mode that
         is not one, is a warning naming it (and the property it is closest to): a misspelled
         `file.usres` must neither pass in silence nor stop a night whose files are all there."""
@@ -319,7 +321,7 @@ class _BundleReader:
 
     def _load(self, name: str, *, required: bool) -> CsvFile | None:
         mode = self.modes.get(name, "bulk" if name in self.bundle.names() else "absent")
-        data = self.bundle.read(name)
+        data = self.bundle.stream(name)
         if data is None or mode == "absent":
             if required and "delta" not in self.modes.values():
                 why = "the manifest marks it absent" if data is not None else "it is missing"
@@ -514,17 +516,12 @@ class _BundleReader:
                 start = starts[begin] if begin in starts else dates.inclusive(begin)
                 stop = ends[end] if end in ends else dates.exclusive(end)
                 if sid and not status and not modified and start is not _BAD and stop is not _BAD:
-                    memberships.append(
-                        Membership(
-                            sid.strip(),
-                            intern(user.strip()),  # a person's and a group's id repeat: one copy
-                            intern(group.strip()),
-                            roles.get(role) or _membership_role(role),
-                            start,  # type: ignore[arg-type]
-                            stop,  # type: ignore[arg-type]
-                            False,
-                            raw=RawRow(header, pack(values), name, line),
-                        )
+                    memberships.append_clean(
+                        # a person's and a group's id repeat: one copy
+                        (sid.strip(), intern(user.strip()), intern(group.strip())),
+                        roles.get(role) or _membership_role(role),
+                        (start, stop),  # type: ignore[arg-type]
+                        (header, pack(values), name, line),
                     )
                     continue
             read = self._row(table, index, mode, line, values)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import io
 import unicodedata
 import warnings
 import zipfile
@@ -233,11 +234,11 @@ def _csv_table(path: Path, findings: list[FileFinding]) -> Iterator[_Table]:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError("SOURCE_UNREADABLE", f"{path}: {exc.strerror}") from exc
-    encoding, encoding_findings = decode(name, data)
+    encoding, encoding_findings = decode(name, io.BytesIO(data))
     findings.extend(encoding_findings)
     first_line = data.split(b"\n", 1)[0]
     delimiter = ";" if first_line.count(b";") > first_line.count(b",") else ","
-    table = parse_csv(name, data, encoding, delimiter)
+    table = parse_csv(name, io.BytesIO(data), encoding, delimiter)
     header_lines = 1 + sum(cell.count("\n") for cell in table.header)
     rows = _csv_rows(table.rows, header_lines + 1)
     yield _Table(name, 1, table.header, rows, False, table.unnamed, table.nul_cells)

@@ -10,6 +10,7 @@ one chunk at a time.
 from __future__ import annotations
 
 import marshal
+import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -17,6 +18,9 @@ from datetime import date
 from rostertui.domain.model import Membership, RawRow, SourceIssue
 
 CHUNK = 5_000
+_SIZE = struct.Struct("<Q")
+"""Each chunk is its length, then its marshalled rows: read whole and unmarshalled from bytes,
+since marshal.load from a file reads it a few bytes a call."""
 IN_MEMORY = 64 * 1024 * 1024
 """Bytes of packed memberships kept in memory before they go to a temporary file: a school's
 or a small municipality's night never touches the disk."""
@@ -37,7 +41,7 @@ class PackedMemberships:
 
     def append(self, membership: Membership) -> None:
         raw = membership.raw
-        self._pending.append(
+        self._add(
             (
                 membership.id,
                 membership.person_id,
@@ -53,6 +57,36 @@ class PackedMemberships:
                 tuple((i.code, i.message, i.field) for i in membership.issues),
             )
         )
+
+    def append_clean(
+        self,
+        ids: tuple[str, str, str],
+        role: str,
+        dates: tuple[date | None, date | None],
+        raw: tuple[tuple[str, ...], str, str, int],
+    ) -> None:
+        """A row the reader found clean, straight from its values: a million such rows are a
+        million Membership and RawRow objects not made. `ids` are the membership's, person's
+        and group's; `raw` the file's header, the packed values, the file's name and the line."""
+        start, end = dates
+        header, packed, origin, line = raw
+        self._add(
+            (
+                *ids,
+                role,
+                start.toordinal() if start else 0,
+                end.toordinal() if end else 0,
+                False,
+                "",
+                self._shape(header, origin),
+                packed,
+                line,
+                (),
+            )
+        )
+
+    def _add(self, row: tuple) -> None:
+        self._pending.append(row)
         self._count += 1
         if len(self._pending) >= CHUNK:
             self._flush()
@@ -63,13 +97,15 @@ class PackedMemberships:
     def __iter__(self) -> Iterator[Membership]:
         self._flush()
         shapes, dates = self._shape_list, _Dates()
-        self._file.seek(0)
+        position = 0
         while True:
-            try:
-                chunk = marshal.load(self._file)
-            except EOFError:
+            self._file.seek(position)  # another walk may have moved the file meanwhile
+            size = self._file.read(_SIZE.size)
+            if not size:
                 return
-            position = self._file.tell()
+            (length,) = _SIZE.unpack(size)
+            chunk = marshal.loads(self._file.read(length))
+            position += _SIZE.size + length
             for (
                 record_id,
                 person_id,
@@ -100,12 +136,13 @@ class PackedMemberships:
                     raw,
                     tuple(SourceIssue(*issue) for issue in issues) if issues else (),
                 )
-            self._file.seek(position)  # another walk may have moved the file meanwhile
 
     def _flush(self) -> None:
         if self._pending:
+            packed = marshal.dumps(self._pending)
             self._file.seek(0, 2)
-            marshal.dump(self._pending, self._file)
+            self._file.write(_SIZE.pack(len(packed)))
+            self._file.write(packed)
             self._pending = []
 
     def _shape(self, header: tuple[str, ...], origin: str) -> int:

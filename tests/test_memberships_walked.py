@@ -1,0 +1,155 @@
+"""Memberships are walked, not held: the CSV reader keeps them packed (on disk past a size),
+the evaluator keeps compact links between its walks, and the store writes verdicts as they are
+judged. A district's night must judge exactly as a school's does."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rostertui.domain.evaluate import evaluate
+from rostertui.domain.model import (
+    Capabilities,
+    Group,
+    Membership,
+    Person,
+    Placement,
+    RawRow,
+    Roster,
+    School,
+    SourceIssue,
+)
+from rostertui.domain.policy import Policy
+from rostertui.sources import read_source, spool
+from rostertui.sources.spool import PackedMemberships
+from rostertui.store.queries import Queries
+from rostertui.sync import sync
+from tests.oneroster_builder import clean_roster, enrollment
+
+NIGHT = date(2026, 11, 22)
+HEADER = ("sourcedId", "userSourcedId", "classSourcedId")
+
+
+def hashed(value: str) -> str:
+    return f"h:{value}"
+
+
+def membership(number: int, person: str = "anna", group: str = "g-9b", **more) -> Membership:
+    raw = RawRow.of(HEADER, [f"m{number}", person, group], "enrollments.csv", number + 1)
+    return Membership(f"m{number}", person, group, "student", raw=raw, **more)
+
+
+def odd_memberships() -> list[Membership]:
+    """One of everything a membership rule looks at, and an id sent twice far apart."""
+    return [
+        membership(1),
+        membership(2, "olle", "g-9a", start=date(2027, 1, 10)),  # not started
+        membership(3, "tina", "g-9b", end=date(2026, 6, 1)),  # ended
+        membership(4, "nobody"),  # unknown person
+        membership(5, "olle", "g-gone"),  # unknown group
+        membership(6, "olle", "g-9a", deleted=True),
+        membership(
+            7, "olle", "g-9a", issues=(SourceIssue("SOURCE_VALUE_NONSTANDARD", "odd", "role"),)
+        ),
+        *(membership(n, "olle", "g-9a") for n in range(8, 3000)),
+        membership(1, "olle", "g-9a"),  # m1 again, after thousands of others
+        Membership("m9000", "tina", "g-9a", "teacher"),  # no raw row (an API's record)
+    ]
+
+
+def roster(memberships) -> Roster:
+    school = School("sch-1", "Centralskolan")
+    persons = [
+        Person("anna", "Anna", "Svensson", "anna@edu.se", "student", [Placement("sch-1")]),
+        Person("olle", "Olle", "Olsson", "olle@edu.se", "student", [Placement("sch-1")]),
+        Person("tina", "Tina", "Lärare", "tina@edu.se", "teacher", [Placement("sch-1")]),
+    ]
+    groups = [
+        Group("g-9b", "9B", "class", "sch-1", export_flag="Ja"),
+        Group("g-9a", "9A", "class", "sch-1", export_flag="Ja"),
+    ]
+    return Roster(
+        "memory",
+        "test",
+        schools=[school],
+        persons=persons,
+        groups=groups,
+        memberships=memberships,
+        capabilities=Capabilities(export_flag=True),
+    )
+
+
+def judged(evaluation) -> list[tuple]:
+    return [
+        (v.kind, v.key, v.status, [(f.code, f.message, f.cause) for f in v.findings])
+        for verdicts in evaluation.by_kind().values()
+        for v in verdicts
+    ]
+
+
+def test_packed_memberships_walk_as_often_as_asked_even_once_they_spill_to_disk(monkeypatch):
+    monkeypatch.setattr(spool, "IN_MEMORY", 4096)
+    originals = odd_memberships()
+    packed = PackedMemberships(originals)
+    assert len(packed) == len(originals)
+    first_walk = iter(packed)
+    assert next(first_walk) == originals[0]
+    assert packed._file._rolled  # past 4 KiB: in a temporary file, not in memory
+    assert list(packed) == originals  # a second walk, while the first is under way
+    assert list(first_walk) == originals[1:]
+
+
+def test_a_roster_judges_the_same_from_a_list_and_from_packed_memberships(monkeypatch):
+    monkeypatch.setattr(spool, "IN_MEMORY", 4096)
+    policy = Policy(student_requires_class=True, teacher_requires_group=True)
+    from_list = evaluate(roster(odd_memberships()), policy, NIGHT, hashed)
+    packed = evaluate(roster(PackedMemberships(odd_memberships())), policy, NIGHT, hashed)
+    assert judged(packed) == judged(from_list)
+    by_key = {v.key: v for v in packed.memberships}
+    assert by_key["m1"].status == "imported"
+    repeat = by_key["m1#2"]
+    assert (repeat.status, repeat.findings[0].code) == ("skipped", "MEMBERSHIP_DUPLICATE_ID")
+    assert "enrollments.csv:2" in repeat.findings[0].message  # the first row, named
+    assert {f.code for f in by_key["m4"].findings} == {"MEMBERSHIP_UNKNOWN_PERSON"}
+    assert by_key["m2"].status == "pending"
+    assert by_key["m6"].status == "excluded"
+    assert len(packed.memberships) == len(odd_memberships())
+
+
+def test_a_pupil_whose_only_class_has_not_started_waits_for_it_and_a_teacher_counts():
+    """The group rules from the compact links: Anna's only class starts in January (pending,
+    with the date); 9A has a teacher and members, 9B has members but no running teacher."""
+    memberships = [
+        membership(1, "anna", "g-9b", start=date(2027, 1, 10)),
+        membership(2, "olle", "g-9a"),
+        membership(3, "olle", "g-9b"),
+        Membership("t1", "tina", "g-9a", "teacher"),
+        Membership("t2", "tina", "g-9b", "teacher", end=date(2026, 1, 1)),
+    ]
+    policy = Policy(student_requires_class=True)
+    evaluation = evaluate(roster(PackedMemberships(memberships)), policy, NIGHT, hashed)
+    anna = evaluation.index["person"]["anna"]
+    assert anna.status == "pending"
+    assert [f.code for f in anna.findings] == ["STUDENT_ENROLMENT_NOT_STARTED"]
+    assert "no class until 2027-01-10" in anna.findings[0].message
+    codes = {v.key: [f.code for f in v.findings] for v in evaluation.groups}
+    assert codes["g-9a"] == []
+    assert codes["g-9b"] == ["GROUP_NO_TEACHER"]
+
+
+def test_every_membership_read_from_a_clean_file_keeps_its_row_and_line(tmp_path):
+    """The fast path for clean enrollment rows once stored no source row or line at all: a
+    support agent opening a membership saw nothing of what the registry sent."""
+    bundle = clean_roster()
+    bundle.add("enrollments", enrollment("e-extra", "p1", "c9b-extra"))  # an unknown class
+    folder = bundle.write(tmp_path / "bundle")
+    memberships = list(read_source(str(folder), Policy()).memberships)
+    assert memberships
+    assert all(m.raw is not None and m.raw.ref.startswith("enrollments.csv:") for m in memberships)
+    db = tmp_path / "r.db"
+    sync(db, str(folder), as_of=NIGHT)
+    first = memberships[0]
+    with Queries.open(db) as queries:
+        detail = queries.record(1, "membership", first.id)
+    assert detail is not None
+    assert detail.row.source_ref == first.raw.ref  # type: ignore[union-attr]
+    assert detail.raw is not None and detail.raw["sourcedId"] == first.id
