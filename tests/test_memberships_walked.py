@@ -4,6 +4,7 @@ judged. A district's night must judge exactly as a school's does."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
 
 from rostertui.domain.evaluate import evaluate
@@ -153,3 +154,23 @@ def test_every_membership_read_from_a_clean_file_keeps_its_row_and_line(tmp_path
     assert detail is not None
     assert detail.row.source_ref == first.raw.ref  # type: ignore[union-attr]
     assert detail.raw is not None and detail.raw["sourcedId"] == first.id
+
+
+def test_a_temporary_folder_that_cannot_take_the_memberships_fails_the_night_and_says_where(
+    tmp_path, monkeypatch
+):
+    """A full or missing temporary folder: the night fails naming the folder and what it
+    needs, and the last good night stays the latest good one, every record of it there."""
+    folder = clean_roster().write(tmp_path / "bundle")
+    db = tmp_path / "r.db"
+    assert sync(db, str(folder), as_of=NIGHT).state == "good"
+    kept = [m.id for m in read_source(str(folder), Policy()).memberships]
+    monkeypatch.setattr(spool, "IN_MEMORY", 64)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    failed = sync(db, str(folder), as_of=date(2026, 11, 23))
+    assert failed.state == "failed"
+    assert "temporary folder" in failed.error and "no-such-folder" in failed.error
+    assert "TMPDIR" in failed.error
+    with Queries.open(db) as queries:
+        assert queries.latest_good_run_id() == 1
+        assert all(queries.record(1, "membership", key) for key in kept)

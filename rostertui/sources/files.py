@@ -188,7 +188,7 @@ def copy_capped(stream: BinaryIO, limit: int, what: str) -> BinaryIO:
 
 _PIECE = 1 << 20
 """How much of a file is read at a time where it is scanned or copied whole."""
-_IN_MEMORY = 64 * 1024 * 1024
+_IN_MEMORY = 16 * 1024 * 1024
 """An inflated member larger than this waits in a temporary file, not in memory."""
 
 

@@ -644,7 +644,8 @@ def person_of(
     role, placements = placed()
     civic_column, protected_column = policy.civic_no_field, policy.protected_identity_field
     return Person(
-        id=row["sourcedId"],
+        # interned: each of a person's ten memberships names her by the same string object
+        id=sys.intern(row["sourcedId"]),
         given_name=row["givenName"],
         family_name=row["familyName"],
         email=row["email"],
@@ -702,7 +703,7 @@ def group_of(
     check()
     flag_column = policy.group_export_flag
     return Group(
-        id=row["sourcedId"],
+        id=sys.intern(row["sourcedId"]),
         name=row["title"],
         type=_CLASS_TYPES.get(class_type, class_type),
         school_id=row["schoolSourcedId"],

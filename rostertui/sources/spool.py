@@ -15,13 +15,13 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from rostertui.domain.model import Membership, RawRow, SourceIssue
+from rostertui.domain.model import Membership, RawRow, SourceError, SourceIssue
 
 CHUNK = 5_000
 _SIZE = struct.Struct("<Q")
 """Each chunk is its length, then its marshalled rows: read whole and unmarshalled from bytes,
 since marshal.load from a file reads it a few bytes a call."""
-IN_MEMORY = 64 * 1024 * 1024
+IN_MEMORY = 16 * 1024 * 1024
 """Bytes of packed memberships kept in memory before they go to a temporary file: a school's
 or a small municipality's night never touches the disk."""
 
@@ -140,9 +140,17 @@ class PackedMemberships:
     def _flush(self) -> None:
         if self._pending:
             packed = marshal.dumps(self._pending)
-            self._file.seek(0, 2)
-            self._file.write(_SIZE.pack(len(packed)))
-            self._file.write(packed)
+            try:
+                self._file.seek(0, 2)
+                self._file.write(_SIZE.pack(len(packed)))
+                self._file.write(packed)
+            except OSError as exc:
+                raise SourceError(
+                    "SOURCE_UNREADABLE",
+                    f"the memberships could not be kept in the temporary folder "
+                    f"{tempfile.gettempdir()} while they were read: {exc.strerror or exc} "
+                    "(about 200 bytes a membership are needed there; TMPDIR names another)",
+                ) from exc
             self._pending = []
 
     def _shape(self, header: tuple[str, ...], origin: str) -> int:
