@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rostertui.cli import app
+from rostertui.sources import files
 from rostertui.store.lock import writer_lock
 from rostertui.store.queries import Queries
 from tests.oneroster_builder import clean_roster
@@ -209,7 +210,10 @@ def test_export_to_unknown_suffix_is_a_usage_error(good, tmp_path):
     assert not (tmp_path / "f.txt").exists()
 
 
-def test_zip_bundle_reads_like_a_folder(good, tmp_path):
+@pytest.mark.parametrize("in_memory", [64 * 1024 * 1024, 64], ids=["in memory", "on disk"])
+def test_zip_bundle_reads_like_a_folder(good, tmp_path, monkeypatch, in_memory):
+    """A member is inflated into a temporary file, in memory while small: both read alike."""
+    monkeypatch.setattr(files, "_IN_MEMORY", in_memory)
     db, folder, _ = good
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w") as archive:
