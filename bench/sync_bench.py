@@ -71,8 +71,19 @@ def child(mode: str, folder: Path, db: Path) -> None:
         rows = sum(1 for p in folder.glob("*.csv") for _ in p.open()) - len(
             list(folder.glob("*.csv"))
         )
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak_mb}))
+    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak: VmHWM belongs to the address space exec made. (ru_maxrss
+    keeps the parent's peak across fork and exec: after --uuid-ids rewrote ten million rows,
+    every child would have reported the parent's gigabytes.)"""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(mode: str, folder: Path, db: Path) -> dict:
@@ -89,28 +100,38 @@ def _uuid_ids(folder: Path) -> int:
     """The demo numbers its records in file order; real registries mostly send UUIDs, which
     reach the key index in random order. Every record of every file gets one (schools, users,
     classes, enrollments, sessions), and every reference to it (…SourcedId, …SourcedIds) follows,
-    so the bundle judges exactly as before. Returns how many ids were replaced."""
+    so the bundle judges exactly as before. Returns how many ids were replaced. Files are
+    rewritten row by row: only the map of ids is held."""
     chance = random.Random(12000)
-    tables = {}
-    for path in sorted(folder.glob("*.csv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            tables[path] = list(csv.reader(handle))
     new_id: dict[str, str] = {}
-    for rows in tables.values():
-        if rows and rows[0] and rows[0][0] == "sourcedId":
-            for row in rows[1:]:
+    paths = sorted(folder.glob("*.csv"))
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            if next(reader, [""])[0] != "sourcedId":
+                continue
+            for row in reader:
                 new_id.setdefault(row[0], str(uuid.UUID(int=chance.getrandbits(128), version=4)))
-    for path, rows in tables.items():
-        header = rows[0] if rows else []
-        linked = [n for n, name in enumerate(header) if name.endswith(("sourcedId", "SourcedId"))]
-        lists = [n for n, name in enumerate(header) if name.endswith("SourcedIds")]
-        for row in rows[1:]:
-            for n in linked:
-                row[n] = new_id.get(row[n], row[n])  # a planted unknown reference stays unknown
-            for n in lists:
-                row[n] = ",".join(new_id.get(i, i) for i in row[n].split(",")) if row[n] else ""
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(rows)
+    for path in paths:
+        rewritten = path.with_suffix(".new")
+        with (
+            path.open(encoding="utf-8", newline="") as source,
+            rewritten.open("w", encoding="utf-8", newline="") as target,
+        ):
+            reader, writer = csv.reader(source), csv.writer(target)
+            header = next(reader, [])
+            writer.writerow(header)
+            linked = [
+                n for n, name in enumerate(header) if name.endswith(("sourcedId", "SourcedId"))
+            ]
+            lists = [n for n, name in enumerate(header) if name.endswith("SourcedIds")]
+            for row in reader:
+                for n in linked:
+                    row[n] = new_id.get(row[n], row[n])  # a planted unknown reference stays
+                for n in lists:
+                    row[n] = ",".join(new_id.get(i, i) for i in row[n].split(",")) if row[n] else ""
+                writer.writerow(row)
+        rewritten.replace(path)
     return len(new_id)
 
 
