@@ -84,8 +84,8 @@ class _Evaluator:
         self.links = PersonLinks()
         self.positions = Positions()
         self.repeats = Repeats()
-        self.absent_withheld: dict[str, bool] = {}  # person ids missing tonight: withheld?
-        self.withheld_absent: dict[str, int] = defaultdict(int)  # their memberships, counted
+        self.missing_protected: dict[str, bool] = {}  # ids missing tonight: protected before?
+        self.withheld_of_missing: dict[str, int] = defaultdict(int)  # their memberships withheld
         self.read_by_start: dict[date | None, bool] = {None: True}
         self.members: dict[str, int] = defaultdict(int)  # active memberships of imported persons
         self.teachers: dict[str, int] = defaultdict(int)
@@ -119,7 +119,7 @@ class _Evaluator:
             groups,
             persons,
             JudgedMemberships(self._judged_memberships, self.positions.count),
-            self._file_findings(sum(self.withheld_absent.values())),
+            self._file_findings(sum(self.withheld_of_missing.values())),
             index,
             self.positions,
             list(self.protected_hashes.items()),
@@ -433,9 +433,9 @@ class _Evaluator:
             return True
         if person_id in self.source_person_ids:
             return False
-        withheld = self.absent_withheld.get(person_id)
+        withheld = self.missing_protected.get(person_id)
         if withheld is None:
-            withheld = self.absent_withheld[person_id] = self._refers_to_protected(person_id)
+            withheld = self.missing_protected[person_id] = self._refers_to_protected(person_id)
         return withheld
 
     def _kept(self) -> Iterator[Membership]:
@@ -459,7 +459,7 @@ class _Evaluator:
             usual = person_id in in_source and person_id not in protected
             if not usual and self._withheld(person_id):
                 if person_id not in protected:
-                    self.withheld_absent[person_id] += 1
+                    self.withheld_of_missing[person_id] += 1
                 continue
             positions.add(membership)
             repeats.add(membership.id)

@@ -436,12 +436,16 @@ class _BundleReader:
     def _users(self, users: CsvFile | None, roles: CsvFile | None) -> list[Person]:
         role_rows = self._roles(roles)
         persons: list[Person] = []
+        undated: dict[str, Placement] = {}  # nothing changes a Placement once read: shared
         for row, deleted in self._rows_with_status(users):
 
             def placed(row: _Row = row) -> tuple[str, list[Placement]]:
                 if "role" in row.index:  # 1.1: the user row names role and orgs
                     orgs = _split(row["orgSourcedIds"])
-                    return _membership_role(row["role"]), [Placement(org) for org in orgs]
+                    at = [
+                        undated.get(org) or undated.setdefault(org, Placement(org)) for org in orgs
+                    ]
+                    return _membership_role(row["role"]), at
                 return role_rows.get(row["sourcedId"], ("", []))
 
             person = person_of(row, deleted, placed, self.policy, "users.csv")
@@ -459,7 +463,7 @@ class _BundleReader:
             if row["roleType"].lower() == "primary" or not role:
                 role = _membership_role(row["role"])
             start, end = row.date("beginDate"), row.date("endDate", exclusive=True)
-            placements.append(Placement(row["orgSourcedId"], start, end))
+            placements.append(Placement(sys.intern(row["orgSourcedId"]), start, end))
             by_user[row["userSourcedId"]] = (role, placements)
         return by_user
 
