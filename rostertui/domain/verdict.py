@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from rostertui.domain.model import FileFinding, Group, Membership, Person, School
 
@@ -98,10 +98,25 @@ class KnownPersons:
     protected identity: a night whose file lacks such a person's row still withholds whatever
     refers to them."""
 
-    ids: frozenset[str]
-    by_email: dict[str, str]  # lower-cased e-mail -> person key
-    by_civic_hash: dict[str, str]  # keyed hash of the civic number -> person key
+    ids: Known
+    by_email: Lookup  # lower-cased e-mail -> person key
+    by_civic_hash: Lookup  # keyed hash of the civic number -> person key
     protected_ids: frozenset[str] = frozenset()
+
+
+class Known(Protocol):
+    """Whether a key is among them, and whether there are any: a frozenset does, and so does
+    the store's compact form of a million keys."""
+
+    def __contains__(self, key: object, /) -> bool: ...
+
+    def __len__(self) -> int: ...
+
+
+class Lookup(Protocol):
+    """A person's key by a value that identifies her: a dict does, and so does the store's."""
+
+    def get(self, value: str, /) -> str | None: ...
 
 
 class JudgedMemberships:

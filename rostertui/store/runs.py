@@ -24,6 +24,7 @@ from rostertui.domain.links import Positions
 from rostertui.domain.model import RECORD_KINDS, FileFinding, Person
 from rostertui.domain.packing import UNIT, pack, unpack
 from rostertui.domain.verdict import Evaluation, KnownPersons, Verdict
+from rostertui.store.known import HashedKeys, KeysByValue
 from rostertui.store.schema import FTS_COLUMNS, rows_of_run
 
 _BATCH = 20_000
@@ -65,15 +66,24 @@ def known_persons(db: sqlite_utils.Database) -> KnownPersons | None:
     previous = latest_good_run(db)
     if previous is None:
         return KnownPersons(frozenset(), {}, {}, protected) if protected else None
-    rows = db.execute(
-        "SELECT key, email, civic_hash FROM records WHERE run_id = ? AND kind = 'person' "
-        "AND status = 'imported'",
-        [previous],
-    ).fetchall()
+    imported = "FROM records WHERE run_id = ? AND kind = 'person' AND status = 'imported'"
+    conn = db.conn
+
+    def keys_by(column: str, normalise: Callable[[str], str]) -> KeysByValue:
+        """`column`'s values (as the evaluator asks for them) with their records' ids."""
+        rows = conn.execute(f"SELECT {column}, id {imported} AND {column} != ''", [previous])
+
+        def fetch(record_id: int) -> tuple[str, str] | None:
+            row = conn.execute(f"SELECT key, {column} FROM records WHERE id = ?", [record_id])
+            found = row.fetchone()
+            return (found[0], normalise(found[1])) if found and found[1] else None
+
+        return KeysByValue(((normalise(value), rid) for value, rid in rows), fetch)
+
     return KnownPersons(
-        ids=frozenset(key for key, _, _ in rows),
-        by_email={email.lower(): key for key, email, _ in rows if email},
-        by_civic_hash={civic: key for key, _, civic in rows if civic},
+        ids=HashedKeys(key for (key,) in conn.execute(f"SELECT key {imported}", [previous])),
+        by_email=keys_by("email", str.lower),
+        by_civic_hash=keys_by("civic_hash", str),
         protected_ids=protected,
     )
 
