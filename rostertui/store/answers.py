@@ -163,6 +163,24 @@ class RecordDetail:
         return self.row.key.startswith("protected:")
 
 
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """Which records a view lists: what its rows, their count and their export all take, so
+    the three hold the same records. Each filter left None (or "") takes every record."""
+
+    kind: str | None = None
+    code: str | None = None
+    severity: str | None = None  # with a code: only its findings of this severity
+    status: str | None = None
+    change: str | None = None
+    text: str = ""
+
+    @classmethod
+    def of(cls, filters: dict[str, str | None]) -> RowFilter:
+        """The filters a caller named; an unknown one is a TypeError naming it."""
+        return cls(**filters)  # type: ignore[arg-type]
+
+
 ROW_COLUMNS = "id, kind, key, name, email, school, grp, status, change, appears_on, source_ref"
 ROW_COLUMNS_OF = {  # the same columns, qualified, for queries that join
     alias: ", ".join(f"{alias}.{c.strip()}" for c in ROW_COLUMNS.split(",")) for alias in "rs"

@@ -29,6 +29,7 @@ from rostertui.store.answers import (
     RecordDetail,
     RecordRow,
     RootCause,
+    RowFilter,
     RunInfo,
     record_row,
     stored_login_ids,
@@ -338,17 +339,12 @@ class Queries(SearchQueries):
         self,
         run_id: int,
         *,
-        kind: str | None = None,
-        code: str | None = None,
-        severity: str | None = None,
-        status: str | None = None,
-        change: str | None = None,
-        text: str = "",
         after: RecordRow | None = None,
         before: RecordRow | None = None,
         last: bool = False,
         offset: int = 0,
         limit: int = 200,
+        **filters: str | None,
     ) -> list[RecordRow]:
         """One page of records, filtered, in the view's order. Where it starts: just `after` a
         row (the next page), just `before` one (the page above it), at the `last` rows, or else
@@ -359,13 +355,15 @@ class Queries(SearchQueries):
         findings in record order, those new since the last good night first (rows are
         `DrillRow`s that say so); otherwise the records in (kind, key) order. With a `change`,
         rows say which fields changed. `text` matches key, name, e-mail and group; a person,
-        the names of the groups she is a member of too.
+        the names of the groups she is a member of too. (`filters` are a RowFilter's.)
         """
+        view = RowFilter.of(filters)
+        kind, code, change = view.kind, view.code, view.change
         backward = before is not None or last
         walk = _Walk(before if backward else after, backward, 0 if backward or after else offset)
-        extra, params = self._record_filter(run_id, kind, status, change, text)
+        extra, params = self._record_filter(run_id, view)
         if code:
-            return self._code_rows(run_id, code, severity, extra, params, walk, limit)
+            return self._code_rows(run_id, code, view.severity, extra, params, walk, limit)
         columns = ROW_COLUMNS_OF["r"]
         if change:
             columns += ", (SELECT c.changes FROM records c WHERE c.id = r.id)"
@@ -386,40 +384,32 @@ class Queries(SearchQueries):
             return [record_row(r) for r in found]
         return [DrillRow(*r[:-1], changed=_changed_fields(r[-1])) for r in found]
 
-    def count_rows(
-        self,
-        run_id: int,
-        *,
-        kind: str | None = None,
-        code: str | None = None,
-        severity: str | None = None,
-        status: str | None = None,
-        change: str | None = None,
-        text: str = "",
-    ) -> RowCount:
+    def count_rows(self, run_id: int, **filters: str | None) -> RowCount:
         """How many rows `rows` would list with these filters, and (with a code) how many of
         them are new since the last good night: the total a view shows and scrolls over."""
-        if not (code or text) and not (status and change):
-            counted = self._counted(run_id, kind, change or status or "total")
+        view = RowFilter.of(filters)
+        code, status, change = view.code, view.status, view.change
+        if not (code or view.text) and not (status and change):
+            counted = self._counted(run_id, view.kind, change or status or "total")
             if counted is not None:
                 return RowCount(counted, 0)
-        extra, params = self._record_filter(run_id, kind, status, change, text)
+        extra, params = self._record_filter(run_id, view)
         if not code:
             sql = f"SELECT count(*) FROM shown_records r WHERE r.run_id = ?{extra}"
             return RowCount(self._all(sql, [run_id, *params])[0][0], 0)
         previous = self.run(run_id).previous_run
 
         def counted(new: bool | None) -> int:
-            source, values = self._code_source(run_id, code, severity, new, previous)
+            source, values = self._code_source(run_id, code, view.severity, new, previous)
             return self._records_in(source + extra, [*values, *params])
 
         return RowCount(counted(None), counted(True) if previous is not None else 0)
 
-    def _record_filter(
-        self, run_id: int, kind: str | None, status: str | None, change: str | None, text: str
-    ) -> tuple[str, list]:
+    def _record_filter(self, run_id: int, view: RowFilter) -> tuple[str, list]:
         """The conditions (" AND …") on `shown_records r` that a view's filters make, and their
-        parameters; rows and the export of the same view share them."""
+        parameters; rows and the export of the same view share them. (A code is joined in by
+        the caller: its findings are the rows.)"""
+        kind, status, change, text = view.kind, view.status, view.change, view.text
         where: list[str] = []
         params: list = []
         for column, value in (("r.kind", kind), ("r.status", status)):
@@ -711,17 +701,7 @@ class Queries(SearchQueries):
 
     # -- export -----------------------------------------------------------------------------
 
-    def export_rows(
-        self,
-        run_id: int,
-        *,
-        kind: str | None = None,
-        code: str | None = None,
-        severity: str | None = None,
-        status: str | None = None,
-        change: str | None = None,
-        text: str = "",
-    ) -> Iterator[dict[str, str]]:
+    def export_rows(self, run_id: int, **filters: str | None) -> Iterator[dict[str, str]]:
         """One row per finding (a record without findings: one row, empty code), per contract;
         the filters are those of `rows`, so a view and its export hold the same records (with a
         code, that code's findings, at `severity` if given).
@@ -729,12 +709,15 @@ class Queries(SearchQueries):
         A whole run, or its memberships, is read in id order: walked in key order and sorted
         back, 1.1 M rows took 17 s, in id order 5 s.
         """
+        view = RowFilter.of(filters)
+        kind, code, severity, status = view.kind, view.code, view.severity, view.status
+        change, text = view.change, view.text
         if kind in (None, "membership"):
             in_run, params = rows_of_run(self.db, run_id, alias="r")
             where = [in_run]
         else:
             where, params = ["r.run_id = ?"], [run_id]
-        extra, filter_params = self._record_filter(run_id, kind, status, change, text)
+        extra, filter_params = self._record_filter(run_id, view)
         params += filter_params
         finding_filter = ("AND f.code = ?" if code else "") + (
             " AND f.severity = ?" if code and severity else ""
