@@ -318,3 +318,32 @@ def test_a_name_typed_in_part_finds_the_names_that_begin_so(demo_db):
             assert all(h.row.name.lower().startswith(typed.lower()) for h in found.hits), typed
         assert {h.row.key for h in q.find(12, "Anna S").hits} == expected
         assert "usr-000143" in {h.row.key for h in q.find(12, "Anna Sv").hits}  # Anna Svensson
+
+
+# -- an enrollment's id, as a ticket may quote it -----------------------------------------
+
+
+def test_an_enrollment_id_is_found_with_its_source_row(demo_db):
+    """The full-text index holds no memberships: their ids once answered "not in that
+    night's source. Never seen in any earlier run either", of a record that was right there."""
+    with Queries.open(demo_db) as q:
+        [membership] = q.rows(q.latest_good_run_id(), kind="membership", limit=1)
+    code, output = why(demo_db, membership.key)
+    assert f"Membership {membership.name}" in output
+    assert f"Id: {membership.key}" in flat(output) and "enrollments.csv:" in output
+    assert "not in that night's source" not in output
+
+
+def test_an_enrollment_gone_from_the_source_is_never_called_never_seen(demo_db):
+    with Queries.open(demo_db) as q:
+        latest = q.latest_good_run_id()
+        gone = next(
+            row
+            for night in range(latest - 1, 0, -1)
+            for row in q.rows(night, kind="membership", change="removed", limit=50)
+            if q.record(latest, "membership", row.key) is None
+        )
+    code, output = why(demo_db, gone.key)
+    assert code == 1  # not in the latest night's source
+    assert "Never seen" not in output
+    assert gone.key in output

@@ -143,11 +143,11 @@ class SearchQueries:
         return span
 
     def _exact_rows(self, run_id: int, query: str) -> list[tuple]:
-        """Records the query names outright: their id, e-mail, a login id or personnummer."""
+        """Records the query names outright: their id (an enrollment's too, which a ticket
+        may quote and the full-text index does not hold), e-mail, a login id or personnummer."""
         rows = self._all(
-            f"SELECT {ROW_COLUMNS} FROM records WHERE run_id = ? "
-            "AND kind IN ('person', 'group', 'school') AND key = ?",  # three index seeks
-            [run_id, query],
+            f"SELECT {ROW_COLUMNS} FROM records WHERE run_id = ? AND kind IN {_KINDS} AND key = ?",
+            [run_id, query],  # an index seek a kind
         )
         if "@" in query:
             rows += self._addressed(run_id, query)
@@ -332,18 +332,23 @@ class SearchQueries:
         return None
 
     def _runs_matching(self, query: str, before_run: int) -> list[int]:
+        """The latest five earlier runs the query matched in: by the full-text index, or by
+        a record's id outright (an enrollment's is not in the index)."""
         match = _fts_match(query)
-        if not match:
-            return []
-        return [
-            row[0]
-            for row in self._all(
+        by_text = []
+        if match:
+            by_text = self._all(
                 "SELECT DISTINCT r.run_id FROM records_fts CROSS JOIN records r "
                 "ON r.id = records_fts.rowid WHERE records_fts MATCH ? AND r.run_id < ? "
                 "ORDER BY r.run_id DESC LIMIT 5",
                 [match, before_run],
             )
-        ]
+        by_key = self._all(  # a seek a run and kind, newest first
+            "SELECT id FROM runs WHERE id < ? AND EXISTS (SELECT 1 FROM records "
+            f"WHERE run_id = runs.id AND kind IN {_KINDS} AND key = ?) ORDER BY id DESC LIMIT 5",
+            [before_run, query],
+        )
+        return sorted({row[0] for row in (*by_text, *by_key)}, reverse=True)[:5]
 
     def near_matches(self, run_id: int, query: str, limit: int = 5) -> list[RecordRow]:
         """Typos, å/a and swapped names: candidates share the first letters of every word of
@@ -382,6 +387,10 @@ class SearchQueries:
             for row in self._phrase_candidates(run_id, "login_ids", query)
             if any(login_id.casefold() == wanted for login_id in stored_login_ids(row[-1]))
         ]
+
+
+_KINDS = "('person', 'group', 'school', 'membership')"
+"""Every kind of record, said so a lookup by key seeks the key index once a kind."""
 
 
 def _marks(values: list) -> str:
