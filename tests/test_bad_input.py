@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -227,6 +228,26 @@ def test_zip_bundle_reads_like_a_folder(good, tmp_path, monkeypatch, in_memory):
     with Queries.open(db) as q:
         persons = q.rows(q.latest_run().id, kind="person")
     assert [(p.status, p.change) for p in persons] == [("imported", "unchanged")] * 3
+
+
+def test_a_zip_member_with_no_room_to_inflate_fails_the_night_naming_the_folder(
+    good, tmp_path, monkeypatch
+):
+    db, folder, _ = good
+    archive_path = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive_path, "w") as archive:
+        for path in folder.iterdir():
+            archive.write(path, path.name)
+    monkeypatch.setattr(files, "_IN_MEMORY", 64)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+    with Queries.open(db) as q:
+        good_night = q.latest_good_run_id()
+    result = runner.invoke(app, ["sync", str(archive_path), "--db", str(db), "--as-of", AS_OF])
+    assert result.exit_code != 0
+    assert "could not be kept in the temporary folder" in result.output
+    assert "no-such-folder" in result.output and "TMPDIR" in result.output
+    with Queries.open(db) as q:
+        assert q.latest_good_run_id() == good_night  # the last good night stays the latest
 
 
 def test_two_syncs_at_once_the_second_refuses(good):

@@ -169,7 +169,8 @@ def test_a_temporary_folder_that_cannot_take_the_memberships_fails_the_night_and
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
     failed = sync(db, str(folder), as_of=date(2026, 11, 23))
     assert failed.state == "failed"
-    assert "temporary folder" in failed.error and "no-such-folder" in failed.error
+    assert "enrollments could not be kept in the temporary folder" in failed.error
+    assert "no-such-folder" in failed.error
     assert "TMPDIR" in failed.error
     with Queries.open(db) as queries:
         assert queries.latest_good_run_id() == 1

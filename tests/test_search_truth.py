@@ -328,7 +328,7 @@ def test_an_enrollment_id_is_found_with_its_source_row(demo_db):
     night's source. Never seen in any earlier run either", of a record that was right there."""
     with Queries.open(demo_db) as q:
         [membership] = q.rows(q.latest_good_run_id(), kind="membership", limit=1)
-    code, output = why(demo_db, membership.key)
+    _, output = why(demo_db, membership.key)
     assert f"Membership {membership.name}" in output
     assert f"Id: {membership.key}" in flat(output) and "enrollments.csv:" in output
     assert "not in that night's source" not in output

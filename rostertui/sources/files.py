@@ -181,9 +181,23 @@ def copy_capped(stream: BinaryIO, limit: int, what: str) -> BinaryIO:
                 f"{what} inflates past {_size(limit)}; refusing to read on (a zip bomb or a "
                 "broken archive)",
             )
-        copy.write(piece)
+        try:
+            copy.write(piece)
+        except OSError as exc:
+            copy.close()
+            raise no_room_for(what, "about its own size", exc) from exc
     copy.seek(0)
     return copy  # type: ignore[return-value]
+
+
+def no_room_for(what: str, needed: str, exc: OSError) -> SourceError:
+    """The night fails when the temporary folder cannot take what is read (full, missing, or
+    not writable), and says which folder and how to name another."""
+    return SourceError(
+        "SOURCE_UNREADABLE",
+        f"{what} could not be kept in the temporary folder {tempfile.gettempdir()} while it "
+        f"was read: {exc.strerror or exc} ({needed} is needed there; TMPDIR names another)",
+    )
 
 
 _PIECE = 1 << 20

@@ -285,8 +285,10 @@ class _BundleReader:
         else:
             self._manifest_properties(data)
         if not self.version:
-            users = self.bundle.stream("users.csv")
-            header = users.readline() if users else b""
+            header = b""
+            if users := self.bundle.stream("users.csv"):
+                with users:
+                    header = users.readline()
             self.version = "1.1" if b"orgSourcedIds" in header else "1.2"
 
     def _manifest_properties(self, data: BinaryIO) -> None:

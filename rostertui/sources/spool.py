@@ -1,10 +1,10 @@
 """Memberships kept packed, in memory and then on disk, for the evaluator to walk.
 
 A district's enrollments file holds ten million rows; as objects they cost half a kilobyte
-each, 5 GB. Packed as plain tuples and marshalled in chunks they cost a quarter of that, and
-past `IN_MEMORY` bytes the chunks go to a temporary file that is gone when the roster is. The
-evaluator walks them a few times (see domain/links.py); each walk makes the objects again,
-one chunk at a time.
+each, 5 GB. Here they are plain tuples marshalled in chunks of 5,000 (about 200 bytes a row),
+and past `IN_MEMORY` bytes the chunks go to a temporary file that is gone when the roster is.
+The evaluator walks them three times (see domain/links.py); each walk makes the objects
+again, one chunk at a time, and lets them go.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from rostertui.domain.model import Membership, RawRow, SourceError, SourceIssue
+from rostertui.domain.model import Membership, RawRow, SourceIssue
+from rostertui.sources.files import no_room_for
 
 CHUNK = 5_000
 _SIZE = struct.Struct("<Q")
@@ -145,12 +146,7 @@ class PackedMemberships:
                 self._file.write(_SIZE.pack(len(packed)))
                 self._file.write(packed)
             except OSError as exc:
-                raise SourceError(
-                    "SOURCE_UNREADABLE",
-                    f"the memberships could not be kept in the temporary folder "
-                    f"{tempfile.gettempdir()} while they were read: {exc.strerror or exc} "
-                    "(about 200 bytes a membership are needed there; TMPDIR names another)",
-                ) from exc
+                raise no_room_for("the enrollments", "about 200 bytes a row", exc) from exc
             self._pending = []
 
     def _shape(self, header: tuple[str, ...], origin: str) -> int:
