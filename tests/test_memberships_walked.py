@@ -175,3 +175,61 @@ def test_a_temporary_folder_that_cannot_take_the_memberships_fails_the_night_and
     with Queries.open(db) as queries:
         assert queries.latest_good_run_id() == 1
         assert all(queries.record(1, "membership", key) for key in kept)
+
+
+def members_roster(memberships: list[Membership]) -> Roster:
+    """9A and 9B at one school; p1–p3 have no given name (skipped), p4 and the teacher are
+    fine."""
+    unnamed = [
+        Person(f"p{n}", "", "Berg", f"p{n}@edu.se", "student", [Placement("sch-1")])
+        for n in (1, 2, 3)
+    ]
+    fine = Person("p4", "Fia", "Ek", "p4@edu.se", "student", [Placement("sch-1")])
+    teacher = Person("tina", "Tina", "Lärare", "tina@edu.se", "teacher", [Placement("sch-1")])
+    return Roster(
+        "memory",
+        "test",
+        schools=[School("sch-1", "Centralskolan")],
+        persons=[*unnamed, fine, teacher],
+        groups=[Group("g-9a", "9A", "class", "sch-1"), Group("g-9b", "9B", "class", "sch-1")],
+        memberships=PackedMemberships(memberships),
+    )
+
+
+def group_codes(memberships: list[Membership]) -> dict[str, list[str]]:
+    evaluation = evaluate(members_roster(memberships), Policy(), NIGHT, hashed)
+    return {v.key: [f.code for f in v.findings] for v in evaluation.groups}
+
+
+def test_a_group_whose_first_members_are_all_left_out_still_counts_a_later_one():
+    """The first walk keeps each group's first three running members: all three skipped, the
+    fourth (imported) is found by walking again; without her the group has no members."""
+    first_three = [Membership(f"m{n}", f"p{n}", "g-9a", "student") for n in (1, 2, 3)]
+    teacher = [
+        Membership("t1", "tina", "g-9a", "teacher"),
+        Membership("t2", "tina", "g-9b", "teacher"),
+    ]
+    fourth = [Membership("m4", "p4", "g-9a", "student"), Membership("m5", "p4", "g-9b", "student")]
+    assert group_codes([*first_three, *fourth, *teacher]) == {"g-9a": [], "g-9b": []}
+    assert group_codes([*first_three, fourth[1], teacher[1]]) == {
+        "g-9a": ["GROUP_NO_MEMBERS", "GROUP_NO_TEACHER"],
+        "g-9b": [],
+    }
+    assert group_codes([*first_three, *fourth]) == {
+        "g-9a": ["GROUP_NO_TEACHER"],
+        "g-9b": ["GROUP_NO_TEACHER"],
+    }
+
+
+def test_a_repeated_membership_id_does_not_make_a_member():
+    """m1 again, now naming Fia in 9B: the repeat is skipped, so it gives 9B no member."""
+    memberships = [
+        Membership("m1", "p1", "g-9b", "student"),
+        Membership("m1", "p4", "g-9b", "student"),
+        Membership("m2", "p4", "g-9a", "student"),
+        Membership("t1", "tina", "g-9a", "teacher"),
+    ]
+    assert group_codes(memberships) == {
+        "g-9a": [],
+        "g-9b": ["GROUP_NO_MEMBERS", "GROUP_NO_TEACHER"],
+    }

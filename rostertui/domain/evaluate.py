@@ -19,7 +19,7 @@ from rostertui.domain.identity import (
     is_valid_email,
     normalise_civic_no,
 )
-from rostertui.domain.links import PersonLinks, Positions, Repeats
+from rostertui.domain.links import ActiveMembers, PersonLinks, Positions, Repeats
 from rostertui.domain.model import (
     FileFinding,
     Group,
@@ -87,8 +87,9 @@ class _Evaluator:
         self.missing_protected: dict[str, bool] = {}  # ids missing tonight: protected before?
         self.withheld_of_missing: dict[str, int] = defaultdict(int)  # their memberships withheld
         self.read_by_start: dict[date | None, bool] = {None: True}
-        self.members: dict[str, int] = defaultdict(int)  # active memberships of imported persons
-        self.teachers: dict[str, int] = defaultdict(int)
+        self.active = ActiveMembers()
+        self.with_members: set[str] = set()  # groups with a running member who is imported
+        self.with_teacher: set[str] = set()  # … and a running teacher who is imported
         self.email_domains = {domain.lower() for domain in policy.email_domains}
         carried = roster.capabilities.roles  # the roles the format can say at all
         self.allowed_roles = [r for r in policy.allowed_roles if carried is None or r in carried]
@@ -110,7 +111,7 @@ class _Evaluator:
             }
         self._link_memberships()
         persons = self._persons()
-        self._count_members()
+        self._settle_members()
         self._group_warnings()
         index = {"school": self.schools, "group": self.groups, "person": self.persons}
         return Evaluation(
@@ -333,14 +334,13 @@ class _Evaluator:
         return f"{what} {org_id!r} is not in the source"
 
     def _group_warnings(self) -> None:
-        """Settled after persons, from the counts `_count_members` kept of imported members."""
-        members, teachers = self.members, self.teachers
+        """Settled after persons, from what `_settle_members` found of imported members."""
         for group_id, verdict in self.groups.items():
             if not verdict.imported:
                 continue
-            if not members[group_id] and self.roster.capabilities.memberships:
+            if group_id not in self.with_members and self.roster.capabilities.memberships:
                 verdict.add(Finding("GROUP_NO_MEMBERS", "warning", "no active members"))
-            if not teachers[group_id] and self.roster.capabilities.teacher_links:
+            if group_id not in self.with_teacher and self.roster.capabilities.teacher_links:
                 verdict.add(Finding("GROUP_NO_TEACHER", "warning", "no active teacher"))
 
     # -- persons ----------------------------------------------------------------------------
@@ -463,30 +463,45 @@ class _Evaluator:
                 continue
             positions.add(membership)
             repeats.add(membership.id)
-            group = groups.get(membership.group_id)
-            end = membership.end
-            if group is None or membership.deleted or (end is not None and end < as_of):
+            if membership.deleted:
                 continue
-            running = group.imported and is_active(membership.start, end)
-            links.add(person_id, membership.start, end, group, running)
+            end = membership.end
+            active = is_active(membership.start, end)
+            if active:
+                self.active.add(membership.group_id, person_id, membership.role == "teacher")
+            group = groups.get(membership.group_id)
+            if group is None or (end is not None and end < as_of):
+                continue
+            links.add(person_id, membership.start, end, group, active and group.imported)
         repeats.settle()
 
-    def _count_members(self) -> None:
-        """The second walk, once persons are judged: each group's running memberships of
-        imported persons, and of its teachers (GROUP_NO_MEMBERS, GROUP_NO_TEACHER). A repeated
-        membership id counts once."""
+    def _settle_members(self) -> None:
+        """Once persons are judged: which groups have a running membership of an imported
+        person, and of an imported teacher (GROUP_NO_MEMBERS, GROUP_NO_TEACHER). The first
+        walk's samples settle it on a usual night; else the memberships are walked again, a
+        repeated id counted once."""
+        persons = self.persons
+
+        def imported(person_id: str) -> bool:
+            person = persons.get(person_id)
+            return person is not None and person.status == "imported"
+
+        def warned(group_id: str) -> bool:
+            group = self.groups.get(group_id)
+            return group is not None and group.imported
+
+        settled = None if self.repeats.suspects else self.active.settle(imported, warned)
+        if settled is not None:
+            self.with_members, self.with_teacher = settled
+            return
         occurrences = self.repeats.walk()
-        persons, members, teachers = self.persons, self.members, self.teachers
         for membership in self._kept():
             if occurrences.count(membership) > 1 or membership.deleted:
                 continue
-            person = persons.get(membership.person_id)
-            if person is None or person.status != "imported":
-                continue
-            if self._is_active(membership.start, membership.end):
-                members[membership.group_id] += 1
+            if imported(membership.person_id) and self._is_active(membership.start, membership.end):
+                self.with_members.add(membership.group_id)
                 if membership.role == "teacher":
-                    teachers[membership.group_id] += 1
+                    self.with_teacher.add(membership.group_id)
 
     def _judged_memberships(self) -> Iterator[Verdict]:
         """The last walk, as the store writes: each membership's verdict, made and let go."""

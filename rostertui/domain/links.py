@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import NamedTuple
 
@@ -89,14 +90,62 @@ class Positions:
         return self.of_person if kind == "person" else self.of_group
 
 
-class Repeats:
-    """Which ids occur more than once among millions, without keeping the ids: each id's
-    32-bit hash goes into one of 256 arrays, and only a hash seen twice makes its ids suspects.
-    A walk then counts the suspects exactly (`Occurrences`); the rest are first and only. (Ten
-    million ids share some 12,000 hashes by chance: those few are counted exactly too.)"""
+class ActiveMembers:
+    """Per group, the first few persons with a running membership in it, and the first few
+    teachers. Once persons are judged, one imported person among them settles that the group
+    has members (GROUP_NO_MEMBERS) or a teacher (GROUP_NO_TEACHER), and a group with fewer than
+    that many, none imported, has none: only a group whose first few are all left out needs
+    its memberships walked again to know."""
+
+    KEPT = 3
 
     def __init__(self) -> None:
-        self._buckets = [array("I") for _ in range(_BUCKETS)]
+        self.members: dict[str, list[str]] = {}
+        self.teachers: dict[str, list[str]] = {}
+
+    def add(self, group_id: str, person_id: str, teacher: bool) -> None:
+        for table in (self.members, self.teachers) if teacher else (self.members,):
+            persons = table.setdefault(group_id, [])
+            if len(persons) < self.KEPT:
+                persons.append(person_id)
+
+    def settle(
+        self, imported: Callable[[str], bool], asked: Callable[[str], bool]
+    ) -> tuple[set[str], set[str]] | None:
+        """The groups with an imported member and with an imported teacher, among those
+        `asked` about (the imported groups: only they are warned); None when such a group's
+        first few cannot tell. A teacher is a member too: a class not exported leaves its
+        teaching groups with skipped pupils, and their teacher settles them."""
+        with_members: set[str] = set()
+        with_teacher: set[str] = set()
+        for group_id in self.members.keys() | self.teachers.keys():
+            if not asked(group_id):
+                continue
+            teachers = self.teachers.get(group_id, [])
+            if any(map(imported, teachers)):
+                with_teacher.add(group_id)
+                with_members.add(group_id)
+            elif len(teachers) == self.KEPT:
+                return None
+            if group_id in with_members:
+                continue
+            members = self.members.get(group_id, [])
+            if any(map(imported, members)):
+                with_members.add(group_id)
+            elif len(members) == self.KEPT:
+                return None
+        return with_members, with_teacher
+
+
+class Repeats:
+    """Which ids occur more than once among millions, without keeping the ids: each id's
+    64-bit hash goes into one of 256 arrays, and only a hash seen twice makes its ids suspects.
+    A walk then counts the suspects exactly (`Occurrences`); the rest are first and only. No
+    suspect at all (the usual night: ten million ids share a 64-bit hash once in 300,000
+    nights) means no id repeats."""
+
+    def __init__(self) -> None:
+        self._buckets = [array("q") for _ in range(_BUCKETS)]
         self.suspects: frozenset[int] = frozenset()
 
     def add(self, record_id: str) -> None:
@@ -122,7 +171,7 @@ class Repeats:
 
 
 def _digest(record_id: str) -> int:
-    return hash(record_id) & 0xFFFFFFFF
+    return hash(record_id)
 
 
 class Occurrences:
