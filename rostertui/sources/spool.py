@@ -3,8 +3,8 @@
 A district's enrollments file holds ten million rows; as objects they cost half a kilobyte
 each, 5 GB. Here they are plain tuples marshalled in chunks of 5,000 (about 200 bytes a row),
 and past `IN_MEMORY` bytes the chunks go to a temporary file that is gone when the roster is.
-The evaluator walks them three times (see domain/links.py); each walk makes the objects
-again, one chunk at a time, and lets them go.
+The evaluator walks them two or three times (see domain/links.py); each walk makes the
+objects again, one chunk at a time, and lets them go.
 """
 
 from __future__ import annotations
