@@ -141,15 +141,15 @@ class Repeats:
     """Which ids occur more than once among millions, without keeping the ids: each id's
     64-bit hash goes into one of 256 arrays, and only a hash seen twice makes its ids suspects.
     A walk then counts the suspects exactly (`Occurrences`); the rest are first and only. No
-    suspect at all (the usual night: ten million ids share a 64-bit hash once in 300,000
-    nights) means no id repeats."""
+    suspect at all means no id repeats: the usual night (ten million ids share a 64-bit hash
+    once in some 370,000 nights, and then they are only counted exactly)."""
 
     def __init__(self) -> None:
         self._buckets = [array("q") for _ in range(_BUCKETS)]
         self.suspects: frozenset[int] = frozenset()
 
     def add(self, record_id: str) -> None:
-        digest = _digest(record_id)
+        digest = hash(record_id)
         self._buckets[digest % _BUCKETS].append(digest)
 
     def settle(self) -> None:
@@ -170,10 +170,6 @@ class Repeats:
         return Occurrences(self.suspects)
 
 
-def _digest(record_id: str) -> int:
-    return hash(record_id)
-
-
 class Occurrences:
     """One walk's count of each suspect id: 1 for the first row of an id, 2 for its repeat …,
     and where the first row was (the duplicate finding names it)."""
@@ -184,7 +180,7 @@ class Occurrences:
         self.first: dict[str, Membership] = {}
 
     def count(self, membership: Membership) -> int:
-        if not self.suspects or _digest(membership.id) not in self.suspects:
+        if not self.suspects or hash(membership.id) not in self.suspects:
             return 1
         number = self.counts[membership.id] = self.counts.get(membership.id, 0) + 1
         self.first.setdefault(membership.id, membership)
