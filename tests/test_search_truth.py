@@ -347,3 +347,16 @@ def test_an_enrollment_gone_from_the_source_is_never_called_never_seen(demo_db):
     assert code == 1  # not in the latest night's source
     assert "Never seen" not in output
     assert gone.key in output
+
+
+async def test_an_enrollment_id_searched_in_the_console_shows_whose_it_is(demo_db):
+    """The row names the person and the group: a membership's names live on its person and
+    group records, and the exact-id lookup once listed a row with none, painted blank."""
+    with Queries.open(demo_db) as q:
+        [membership] = q.rows(q.latest_good_run_id(), kind="membership", limit=1)
+    app = RosterApp(demo_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = await search(app, pilot, membership.key)
+        [row] = cells(view)
+        assert row[1:3] == ["membership", membership.name] and membership.name
+        assert membership.key in row

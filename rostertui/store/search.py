@@ -145,9 +145,10 @@ class SearchQueries:
     def _exact_rows(self, run_id: int, query: str) -> list[tuple]:
         """Records the query names outright: their id (an enrollment's too, which a ticket
         may quote and the full-text index does not hold), e-mail, a login id or personnummer."""
-        rows = self._all(
-            f"SELECT {ROW_COLUMNS} FROM records WHERE run_id = ? AND kind IN {_KINDS} AND key = ?",
-            [run_id, query],  # an index seek a kind
+        rows = self._all(  # an index seek a kind; a membership's names are joined in
+            f"SELECT {ROW_COLUMNS} FROM shown_records WHERE run_id = ? AND kind IN {_KINDS} "
+            "AND key = ?",
+            [run_id, query],
         )
         if "@" in query:
             rows += self._addressed(run_id, query)
