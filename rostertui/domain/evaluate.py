@@ -441,10 +441,9 @@ class _Evaluator:
     def _kept(self) -> Iterator[Membership]:
         """The memberships to judge, in source order: a walk over the source's, which may be
         a packed store on disk rather than a list (a district's ten million)."""
-        withheld, in_source, protected = self._withheld, self.source_person_ids, self.protected_ids
+        withheld = self._withheld
         for membership in self.roster.memberships:
-            person_id = membership.person_id
-            if (person_id in in_source and person_id not in protected) or not withheld(person_id):
+            if not withheld(membership.person_id):
                 yield membership
 
     def _link_memberships(self) -> None:
@@ -453,11 +452,10 @@ class _Evaluator:
         who has no row tonight."""
         links, positions, repeats = self.links, self.positions, self.repeats
         groups, as_of, is_active = self.groups, self.as_of, self._is_active
-        in_source, protected = self.source_person_ids, self.protected_ids
+        withheld, protected = self._withheld, self.protected_ids
         for membership in self.roster.memberships:
             person_id = membership.person_id
-            usual = person_id in in_source and person_id not in protected
-            if not usual and self._withheld(person_id):
+            if withheld(person_id):
                 if person_id not in protected:
                     self.withheld_of_missing[person_id] += 1
                 continue

@@ -211,9 +211,9 @@ class Capabilities:
 
 
 class Memberships(Protocol):
-    """What the evaluator needs of the memberships: their number and walks over them, in
-    source order, as often as it likes. A list does; so does a source's packed store of ten
-    million (sources/spool.py)."""
+    """What a source fills and the evaluator walks: memberships appended in source order,
+    their number, and walks over them as often as asked. A list does; so does a source's
+    packed store of ten million (sources/spool.py)."""
 
     def __len__(self) -> int: ...
 

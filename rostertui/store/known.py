@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 
-def _hashes(values: Iterable[str]) -> array:
-    return array("q", sorted(map(hash, values)))
+def _at(hashes: array, value: object) -> Iterator[int]:
+    """Where `value`'s hash stands in the sorted `hashes`: nowhere, once, or (shared) more."""
+    wanted = hash(value)
+    at = bisect_left(hashes, wanted)
+    while at < len(hashes) and hashes[at] == wanted:
+        yield at
+        at += 1
 
 
 class HashedKeys:
@@ -22,12 +27,10 @@ class HashedKeys:
     a hash (one night in billions) make a new id look known, which only skips a warning."""
 
     def __init__(self, keys: Iterable[str]) -> None:
-        self._hashes = _hashes(keys)
+        self._hashes = array("q", sorted(map(hash, keys)))
 
     def __contains__(self, key: object) -> bool:
-        wanted = hash(key)
-        at = bisect_left(self._hashes, wanted)
-        return at < len(self._hashes) and self._hashes[at] == wanted
+        return next(_at(self._hashes, key), None) is not None
 
     def __len__(self) -> int:
         return len(self._hashes)
@@ -47,11 +50,8 @@ class KeysByValue:
         self._fetch = fetch  # record id -> (key, value as the pairs gave it)
 
     def get(self, value: str) -> str | None:
-        wanted = hash(value)
-        at = bisect_left(self._hashes, wanted)
-        while at < len(self._hashes) and self._hashes[at] == wanted:
+        for at in _at(self._hashes, value):
             found = self._fetch(self._ids[at])
             if found is not None and found[1] == value:
                 return found[0]
-            at += 1
         return None
