@@ -576,14 +576,18 @@ def miss_text(
         "not in that night's source."
     )
     if sighting:
+        row, seen = sighting.row, sighting.run
+        what = f"{row.kind} {row.name or row.key} ({row.key})"
         text.append("\n")
-        text.append_text(
-            safe(
-                f"Last seen in run {sighting.run.id} (as of {sighting.run.as_of}) as "
-                f"{sighting.row.kind} {sighting.row.name or sighting.row.key} "
-                f"({sighting.row.key}), {sighting.row.status}."
+        if row.status == "absent":  # the night it went, copied from the night before
+            before = f"run {seen.previous_run}" if seen.previous_run else "the night before"
+            said = (
+                f"Gone from the source since run {seen.id} (as of {seen.as_of}), which "
+                f"removed {what}: last imported in {before}."
             )
-        )
+        else:
+            said = f"Last seen in run {seen.id} (as of {seen.as_of}) as {what}, {row.status}."
+        text.append_text(safe(said))
     elif not recently:
         text.append("\nNever seen in any earlier run either.")
     if unkeyed:
@@ -708,6 +712,15 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
     }
 
 
+def _fix_owner(owner: str, chain: tuple) -> str:
+    """A cascade has no owner of its own ("—" in the catalogue): the fix is its root cause's,
+    so the panel names whoever owns that rather than a dash."""
+    root = RULES.get(chain[-1].code) if chain else None
+    if owner == "—" and root:
+        return f"{root.owner}, at the root cause"
+    return owner
+
+
 def _finding_panel(finding: FindingDetail) -> Panel:
     known = RULES.get(finding.code)
     body = Text()
@@ -718,7 +731,7 @@ def _finding_panel(finding: FindingDetail) -> Panel:
         body.append(")")
     if known:
         body.append(f"\nWhy: {known.explanation}")
-        body.append(f"\nFix ({known.owner}): {known.fix}")
+        body.append(f"\nFix ({_fix_owner(known.owner, finding.chain)}): {known.fix}")
     if finding.chain:
         body.append("\nRoot cause: ", style="bold")
         for step in finding.chain:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from rostertui import render
 from rostertui.cli import app
 from rostertui.demo import DemoBundle, write_demo_bundle
 from rostertui.domain.catalogue import RULES
@@ -137,6 +139,22 @@ def test_why_rich_form_reads_like_an_answer(demo):
     assert "In source: yes users.csv:" in output
 
 
+def test_why_a_cascade_names_who_fixes_its_root_cause(demo, tmp_path):
+    """A membership left out because its pupil was: the catalogue gives a cascade no owner of
+    its own, so its fix names the root cause's owner rather than a dash."""
+    db, _ = demo
+    rows = tmp_path / "cascades.csv"
+    code, _ = invoke(
+        "export", "--db", str(db), "--code", "MEMBERSHIP_PERSON_NOT_IMPORTED", "-o", str(rows)
+    )
+    key = next(csv.DictReader(rows.open(encoding="utf-8")))["key"]
+    code, output = invoke("why", key, "--db", str(db))
+    assert code == 0
+    assert "MEMBERSHIP_PERSON_NOT_IMPORTED" in output
+    assert "Fix (registry, at the root cause):" in " ".join(output.split())
+    assert "Fix (—)" not in output
+
+
 def test_why_a_name_that_matches_nobody(demo):
     db, _ = demo
     code, output = invoke("why", "Zlatan Nobody", "--db", str(db))
@@ -218,6 +236,27 @@ def test_export_lists_what_changed_since_the_last_good_night(demo_db, tmp_path):
         app, ["export", "--db", str(demo_db), "--change", "gone", "-o", str(target)]
     )
     assert wrong.exit_code == 2 and "not one of created, updated, removed, absent" in wrong.stderr
+
+
+def test_a_miss_names_the_night_that_removed_her(demo_db):
+    """Asked of a pupil gone longer ago than the recent nights `why` lists: the miss names the
+    night she went and the last night that imported her, not "last seen … absent" of the
+    night she was already gone. (Within the recent nights, the gone list answers: tested with
+    search.)"""
+    conn = sqlite3.connect(demo_db)
+    run_id, previous, key = conn.execute(
+        "SELECT r.run_id, runs.previous_run, r.key FROM records r JOIN runs ON runs.id = r.run_id "
+        "WHERE r.kind = 'person' AND r.status = 'absent' AND NOT EXISTS (SELECT 1 FROM records "
+        "l WHERE l.kind = 'person' AND l.key = r.key AND l.run_id > r.run_id) LIMIT 1"
+    ).fetchone()
+    conn.close()
+    with Queries.open(demo_db) as q:
+        latest = q.run(12)
+        said = render.miss_text(key, latest, q.last_sighting(key, latest.id)).plain
+    said = " ".join(said.split())
+    assert f"Gone from the source since run {run_id} " in said
+    assert f"last imported in run {previous}." in said
+    assert "absent" not in said
 
 
 def test_rules_prints_the_whole_catalogue():
