@@ -8,6 +8,7 @@ import tempfile
 from datetime import date
 
 from rostertui.domain.evaluate import evaluate
+from rostertui.domain.links import Positions
 from rostertui.domain.model import (
     Capabilities,
     Group,
@@ -21,7 +22,7 @@ from rostertui.domain.model import (
 )
 from rostertui.domain.policy import Policy
 from rostertui.sources import read_source, spool
-from rostertui.sources.spool import PackedMemberships
+from rostertui.sources.spool import PackedMemberships, PackedTexts
 from rostertui.store.queries import Queries
 from rostertui.sync import sync
 from tests.oneroster_builder import clean_roster, enrollment
@@ -94,7 +95,7 @@ def test_packed_memberships_walk_as_often_as_asked_even_once_they_spill_to_disk(
     assert len(packed) == len(originals)
     first_walk = iter(packed)
     assert next(first_walk) == originals[0]
-    assert packed._file._rolled  # past 4 KiB: in a temporary file, not in memory
+    assert packed._chunks._file._rolled  # past 4 KiB: in a temporary file, not in memory
     assert list(packed) == originals  # a second walk, while the first is under way
     assert list(first_walk) == originals[1:]
 
@@ -175,6 +176,55 @@ def test_a_temporary_folder_that_cannot_take_the_memberships_fails_the_night_and
     with Queries.open(db) as queries:
         assert queries.latest_good_run_id() == 1
         assert all(queries.record(1, "membership", key) for key in kept)
+
+
+def test_positions_list_each_persons_and_groups_memberships_in_the_order_judged():
+    """The chain the store's `members` column is made from: every position of a key, in
+    order, however the memberships of persons and groups interleave; none for a stranger."""
+    positions = Positions()
+    pairs = [("anna", "9b"), ("olle", "9b"), ("anna", "sv"), ("tina", "9b"), ("anna", "9b")]
+    for number, (person, group) in enumerate(pairs):
+        positions.add(membership(number, person, group))
+    assert positions.of("person", "anna") == [0, 2, 4]
+    assert positions.of("person", "tina") == [3]
+    assert positions.of("group", "9b") == [0, 1, 3, 4]
+    assert positions.of("group", "sv") == [2]
+    assert positions.of("person", "nobody") == []
+    assert positions.count == 5
+
+
+def test_raw_rows_kept_on_disk_read_back_as_sent_in_any_order(monkeypatch):
+    """Persons' and groups' raw rows wait in a temporary file until the store asks: read back
+    in order, out of order, before and after they spill, each is the row that was sent."""
+    monkeypatch.setattr(spool, "IN_MEMORY", 512)
+    monkeypatch.setattr(spool, "CHUNK", 7)
+    texts = PackedTexts()
+    sent = [
+        RawRow.of(HEADER, [f"u{n}", "Åsa\x1fÖberg", f"g{n % 3}"], "users.csv", n + 2)
+        for n in range(40)
+    ]
+    kept = [texts.keep(row) for row in sent]
+    assert kept[-1].packed == sent[-1].packed  # still in the chunk being filled
+    assert texts._chunks._file._rolled
+    for number in [*range(40), 39, 0, 21, 3]:
+        row = kept[number]
+        assert (row.values, row.ref, row.header) == (sent[number].values, sent[number].ref, HEADER)
+    assert kept[5].without(["u5"]).values[0] == "(withheld)"
+
+
+def test_every_person_and_group_read_from_a_file_keeps_its_row(tmp_path):
+    """The raw rows of users.csv and classes.csv, kept on disk, reach the store: a support
+    agent opening a person sees what the registry sent, on its line."""
+    folder = clean_roster().write(tmp_path / "bundle")
+    roster = read_source(str(folder), Policy())
+    db = tmp_path / "r.db"
+    sync(db, str(folder), as_of=NIGHT)
+    with Queries.open(db) as queries:
+        for kind, record in [("person", roster.persons[-1]), ("group", roster.groups[-1])]:
+            detail = queries.record(1, kind, record.id)
+            assert detail is not None and detail.raw is not None
+            assert detail.raw["sourcedId"] == record.id
+            assert detail.row.source_ref == record.raw.ref  # type: ignore[union-attr]
 
 
 def members_roster(memberships: list[Membership]) -> Roster:

@@ -42,7 +42,7 @@ from rostertui.sources.files import (
     parse_csv,
     unnamed_columns,
 )
-from rostertui.sources.spool import PackedMemberships
+from rostertui.sources.spool import PackedMemberships, PackedTexts
 
 _COMMON = ("sourcedId", "status", "dateLastModified")
 # file -> (columns that must be in the header, every column the 1.1/1.2 specs know)
@@ -438,20 +438,27 @@ class _BundleReader:
     def _users(self, users: CsvFile | None, roles: CsvFile | None) -> list[Person]:
         role_rows = self._roles(roles)
         persons: list[Person] = []
-        undated: dict[str, Placement] = {}  # nothing changes a Placement once read: shared
+        texts = PackedTexts()
+        # nothing changes a Placement, or a list of them, once read: one per school, and one
+        # list per set of schools, stand for a million persons'
+        undated: dict[str, Placement] = {}
+        placed_at: dict[str, list[Placement]] = {}
         for row, deleted in self._rows_with_status(users):
 
             def placed(row: _Row = row) -> tuple[str, list[Placement]]:
                 if "role" in row.index:  # 1.1: the user row names role and orgs
-                    orgs = _split(row["orgSourcedIds"])
-                    at = [
-                        undated.get(org) or undated.setdefault(org, Placement(org)) for org in orgs
-                    ]
+                    orgs = row["orgSourcedIds"]
+                    at = placed_at.get(orgs)
+                    if at is None:
+                        at = placed_at[orgs] = [
+                            undated.get(org) or undated.setdefault(org, Placement(org))
+                            for org in _split(orgs)
+                        ]
                     return _membership_role(row["role"]), at
                 return role_rows.get(row["sourcedId"], ("", []))
 
             person = person_of(row, deleted, placed, self.policy, "users.csv")
-            person.raw = row.raw(self.policy.civic_no_field, CIVIC_NO_PRONE)
+            person.raw = texts.keep(row.raw(self.policy.civic_no_field, CIVIC_NO_PRONE))
             persons.append(person)
         return persons
 
@@ -478,6 +485,7 @@ class _BundleReader:
         }
         course_ids = {row["sourcedId"] for row, _ in self._unrecorded(courses)}
         groups: list[Group] = []
+        texts = PackedTexts()
         for row, deleted in self._rows_with_status(table):
 
             def course_known(row: _Row = row) -> None:
@@ -495,7 +503,7 @@ class _BundleReader:
                     )
 
             group = group_of(row, deleted, terms, "academicSessions.csv", self.policy, course_known)
-            group.raw = row.raw()
+            group.raw = texts.keep(row.raw())
             groups.append(group)
         return groups
 
@@ -652,8 +660,9 @@ def person_of(
     return Person(
         # interned: each of a person's ten memberships names her by the same string object
         id=sys.intern(row["sourcedId"]),
-        given_name=row["givenName"],
-        family_name=row["familyName"],
+        # names repeat (a district has a few thousand given names): one copy of each
+        given_name=sys.intern(row["givenName"]),
+        family_name=sys.intern(row["familyName"]),
         email=row["email"],
         role=role,
         placements=placements,

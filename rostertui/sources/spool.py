@@ -1,10 +1,13 @@
-"""Memberships kept packed, in memory and then on disk, for the evaluator to walk.
+"""Memberships, and the raw rows of persons and groups, kept packed, in memory and then on disk.
 
 A district's enrollments file holds ten million rows; as objects they cost half a kilobyte
 each, 5 GB. Here they are plain tuples marshalled in chunks of 5,000 (about 200 bytes a row),
 and past `IN_MEMORY` bytes the chunks go to a temporary file that is gone when the roster is.
 The evaluator walks them two or three times (see domain/links.py); each walk makes the
 objects again, one chunk at a time, and lets them go.
+
+A million persons' raw rows are 250 MB of text that only the store reads, once, in the order
+they were read: they wait the same way (`PackedTexts`, `SpooledRow`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import marshal
 import struct
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -27,14 +31,96 @@ IN_MEMORY = 16 * 1024 * 1024
 or a small municipality's night never touches the disk."""
 
 
+class _Chunks:
+    """Rows appended in order, marshalled `CHUNK` to a piece into a spooled temporary file
+    (deleted when this is collected), read back a chunk at a time: what both packed stores
+    keep their rows in. `what` and `cost` name them when the temporary folder has no room."""
+
+    def __init__(self, what: str, cost: str) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY, prefix="rostertui-")  # noqa: SIM115
+        self._what, self._cost = what, cost
+        self.pending: list = []
+        self.starts = array("Q")  # where each written chunk begins in the file
+        self.count = 0
+
+    def add(self, row: object) -> int:
+        """Append a row; its number (0, 1, …) comes back."""
+        self.pending.append(row)
+        self.count += 1
+        if len(self.pending) >= CHUNK:
+            self.flush()
+        return self.count - 1
+
+    def flush(self) -> None:
+        if self.pending:
+            packed = marshal.dumps(self.pending)
+            try:
+                self._file.seek(0, 2)
+                self.starts.append(self._file.tell())
+                self._file.write(_SIZE.pack(len(packed)))
+                self._file.write(packed)
+            except OSError as exc:
+                raise no_room_for(self._what, self._cost, exc) from exc
+            self.pending = []
+
+    def chunk(self, number: int) -> list:
+        """The `number`th chunk written (seeking first: another walk may have moved the file)."""
+        self._file.seek(self.starts[number])
+        (length,) = _SIZE.unpack(self._file.read(_SIZE.size))
+        return marshal.loads(self._file.read(length))
+
+    def walk(self) -> Iterator[list]:
+        """Every chunk in order, the rows not yet written last."""
+        self.flush()
+        for number in range(len(self.starts)):
+            yield self.chunk(number)
+
+
+class PackedTexts:
+    """Strings kept by number, packed like the memberships: the store reads them back in the
+    order they were added, so a chunk is unmarshalled once for 5,000 reads."""
+
+    def __init__(self) -> None:
+        self._chunks = _Chunks("the raw rows of users and classes", "about 250 bytes a row")
+        self._cached: tuple[int, list[str]] = (-1, [])
+
+    def add(self, text: str) -> int:
+        return self._chunks.add(text)
+
+    def __getitem__(self, number: int) -> str:
+        chunk, at = divmod(number, CHUNK)
+        if chunk == len(self._chunks.starts):  # not yet written: no chunk ends early
+            return self._chunks.pending[at]
+        if self._cached[0] != chunk:
+            self._cached = (chunk, self._chunks.chunk(chunk))
+        return self._cached[1][at]
+
+    def keep(self, row: RawRow) -> SpooledRow:
+        """`row` with its packed values kept here instead of in memory."""
+        return SpooledRow(row, self)
+
+
+class SpooledRow(RawRow):
+    """A raw row whose packed values wait in a `PackedTexts` until asked for (by the store
+    writing the record, or a protected person's id being cut out of it)."""
+
+    __slots__ = ("_number", "_texts")
+
+    def __init__(self, row: RawRow, texts: PackedTexts) -> None:
+        self.header, self.origin, self.line = row.header, row.origin, row.line
+        self._texts, self._number = texts, texts.add(row.packed)
+
+    @property  # type: ignore[override]
+    def packed(self) -> str:
+        return self._texts[self._number]
+
+
 class PackedMemberships:
     """A list of memberships to append to and walk, any number of times, in order."""
 
     def __init__(self, memberships: Iterable[Membership] = ()) -> None:
         # lives as long as the roster; the temporary file is deleted when it is collected
-        self._file = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY, prefix="rostertui-")  # noqa: SIM115
-        self._pending: list[tuple] = []
-        self._count = 0
+        self._chunks = _Chunks("the enrollments", "about 200 bytes a row")
         self._shapes: dict[tuple[tuple[str, ...], str], int] = {}
         self._shape_list: list[tuple[tuple[str, ...], str]] = []
         for membership in memberships:
@@ -42,7 +128,7 @@ class PackedMemberships:
 
     def append(self, membership: Membership) -> None:
         raw = membership.raw
-        self._add(
+        self._chunks.add(
             (
                 membership.id,
                 membership.person_id,
@@ -71,7 +157,7 @@ class PackedMemberships:
         and group's; `raw` the file's header, the packed values, the file's name and the line."""
         start, end = dates
         header, packed, origin, line = raw
-        self._add(
+        self._chunks.add(
             (
                 *ids,
                 role,
@@ -86,27 +172,12 @@ class PackedMemberships:
             )
         )
 
-    def _add(self, row: tuple) -> None:
-        self._pending.append(row)
-        self._count += 1
-        if len(self._pending) >= CHUNK:
-            self._flush()
-
     def __len__(self) -> int:
-        return self._count
+        return self._chunks.count
 
     def __iter__(self) -> Iterator[Membership]:
-        self._flush()
         shapes, dates = self._shape_list, _Dates()
-        position = 0
-        while True:
-            self._file.seek(position)  # another walk may have moved the file meanwhile
-            size = self._file.read(_SIZE.size)
-            if not size:
-                return
-            (length,) = _SIZE.unpack(size)
-            chunk = marshal.loads(self._file.read(length))
-            position += _SIZE.size + length
+        for chunk in self._chunks.walk():
             for (
                 record_id,
                 person_id,
@@ -137,17 +208,6 @@ class PackedMemberships:
                     raw,
                     tuple(SourceIssue(*issue) for issue in issues) if issues else (),
                 )
-
-    def _flush(self) -> None:
-        if self._pending:
-            packed = marshal.dumps(self._pending)
-            try:
-                self._file.seek(0, 2)
-                self._file.write(_SIZE.pack(len(packed)))
-                self._file.write(packed)
-            except OSError as exc:
-                raise no_room_for("the enrollments", "about 200 bytes a row", exc) from exc
-            self._pending = []
 
     def _shape(self, header: tuple[str, ...], origin: str) -> int:
         """A file's header and name, shared by its rows, are kept once."""

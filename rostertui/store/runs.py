@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -263,14 +262,14 @@ def _members(positions: Positions, first_id: int) -> dict[str, Callable[[str], s
     million rows (built in random order, they cost more than everything else in a night).
     """
 
-    def ids_of(table: dict[str, array]) -> Callable[[str], str | None]:
+    def ids_of(kind: str) -> Callable[[str], str | None]:
         def ids(key: str) -> str | None:
-            found = table.get(key)
+            found = positions.of(kind, key)
             return ",".join([str(first_id + p) for p in found]) if found else None
 
         return ids
 
-    return {kind: ids_of(positions.of(kind)) for kind in ("person", "group")}
+    return {kind: ids_of(kind) for kind in ("person", "group")}
 
 
 _MEMBERSHIP_COLUMNS = (
