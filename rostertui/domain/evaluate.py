@@ -104,13 +104,14 @@ class _Evaluator:
         self.units_below = units_below(roster.schools)
         schools = [self._school(v) for v in organisations]
         groups = [self._group(v) for v in self._keyed("group", roster.groups, self.groups)]
-        self.source_person_ids = {p.id for p in roster.persons}
+        # keyed before the walks: `self.persons` also says which ids tonight's source has
+        people = self._keyed("person", roster.persons, self.persons)
         if self.policy.exclude_protected_identity:
             self.protected_ids = {
                 p.id for p in roster.persons if is_protected_marking(p.protected_marking)
             }
         self._link_memberships()
-        persons = self._persons()
+        persons = self._persons(people)
         self._settle_members()
         self._group_warnings()
         index = {"school": self.schools, "group": self.groups, "person": self.persons}
@@ -128,16 +129,16 @@ class _Evaluator:
 
     # -- shared ---------------------------------------------------------------------------
 
-    def _keyed(self, kind: str, records: list, first: dict[str, Verdict] | None) -> list[Verdict]:
-        """A verdict per record; repeats of an id become `<id>#2` … and are skipped. `first`,
-        when given, gets each id's first verdict: the kinds other records point at."""
+    def _keyed(self, kind: str, records: list, first: dict[str, Verdict]) -> list[Verdict]:
+        """A verdict per record; repeats of an id become `<id>#2` … and are skipped. `first`
+        (empty) gets each id's first verdict: the kinds other records point at. It also tells
+        whether any id repeats, without a set of a million ids beside it."""
         ids = [record.id for record in records]
-        if len(set(ids)) == len(ids):  # the usual night: no need to look up a million ids
-            verdicts = list(map(partial(Verdict, kind), ids, records))
-            if first is not None:
-                first.update(zip(ids, verdicts, strict=True))
-        else:
-            verdicts = self._repeated(kind, records, {} if first is None else first)
+        verdicts = list(map(partial(Verdict, kind), ids, records))
+        first.update(zip(ids, verdicts, strict=True))
+        if len(first) != len(ids):  # an id repeats: the first row of each keeps it
+            first.clear()
+            verdicts = self._repeated(kind, records, first)
         for verdict in verdicts:
             for issue in verdict.record.issues:  # type: ignore[union-attr]
                 severity = _SOURCE_SEVERITY.get(issue.code, "warning")
@@ -345,9 +346,9 @@ class _Evaluator:
 
     # -- persons ----------------------------------------------------------------------------
 
-    def _persons(self) -> list[Verdict]:
+    def _persons(self, keyed: list[Verdict]) -> list[Verdict]:
         verdicts: list[Verdict] = []
-        for verdict in self._keyed("person", self.roster.persons, self.persons):
+        for verdict in keyed:
             person: Person = verdict.record  # type: ignore[assignment]
             if person.id in self.protected_ids:
                 verdicts.append(self._protected(verdict, person))
@@ -366,13 +367,28 @@ class _Evaluator:
     def _duplicate_emails(verdicts: list[Verdict]) -> None:
         """PERSON_DUPLICATE_EMAIL among the persons every other rule imports: a guardian, a
         protected or inactive person who holds the address first is never imported, so never
-        takes it from a pupil. Settled after every person, as it depends on the others."""
+        takes it from a pupil. Settled after every person, as it depends on the others.
+
+        The addresses are hashed first and only those whose hash repeats are compared: a
+        million lower-cased addresses held at once were the night's peak (120 MB)."""
+
+        def holding() -> Iterator[tuple[Verdict, Person, str]]:
+            for verdict in verdicts:
+                person: Person | None = verdict.record  # type: ignore[assignment]
+                if verdict.status == "imported" and person is not None and person.email:
+                    yield verdict, person, person.email.lower()
+
+        repeats = Repeats()
+        for _, _, email in holding():
+            repeats.add(email)
+        repeats.settle()
+        if not repeats.suspects:
+            return
         holders: dict[str, Person] = {}
-        for verdict in verdicts:
-            person: Person | None = verdict.record  # type: ignore[assignment]
-            if verdict.status != "imported" or person is None or not person.email:
+        for verdict, person, email in holding():
+            if hash(email) not in repeats.suspects:
                 continue
-            first = holders.setdefault(person.email.lower(), person)
+            first = holders.setdefault(email, person)
             if first is not person:
                 where = first.raw.ref if first.raw else ""
                 verdict.add(
@@ -421,9 +437,14 @@ class _Evaluator:
         withheld: only an id missing from the source is hashed (few, not a million)."""
         if person_id in self.protected_ids:
             return True
-        if not self.known_protected or person_id in self.source_person_ids:
+        if not self.known_protected or self._in_source(person_id):
             return False
         return self.protect(person_id) in self.known_protected
+
+    def _in_source(self, person_id: str) -> bool:
+        """Whether tonight's source has a row with this id: a protected person's verdict
+        leaves `self.persons`, and her id is among `protected_ids`."""
+        return person_id in self.persons or person_id in self.protected_ids
 
     def _withheld(self, person_id: str) -> bool:
         """Whether a membership of this person is left out: hers is a protected identity, or,
@@ -431,7 +452,7 @@ class _Evaluator:
         it would carry her id, groups and school. Only ids missing from the source are hashed."""
         if person_id in self.protected_ids:
             return True
-        if person_id in self.source_person_ids:
+        if person_id in self.persons:  # in the source (protected_ids were asked first)
             return False
         withheld = self.missing_protected.get(person_id)
         if withheld is None:
@@ -616,9 +637,8 @@ class _Evaluator:
             canonical = normalise_civic_no(person.civic_no, self.as_of)
             if canonical:
                 matches.append(("personnummer", known.by_civic_hash.get(self.protect(canonical))))
-        source_ids = self.source_person_ids
         for what, old_id in matches:
-            if old_id and old_id not in source_ids and not self._refers_to_protected(old_id):
+            if old_id and not self._in_source(old_id) and not self._refers_to_protected(old_id):
                 verdict.add(
                     Finding(
                         "PERSON_ID_CHANGED",

@@ -32,11 +32,14 @@ class Candidate(NamedTuple):
 
 class PersonLinks:
     """Per person: whether a running membership in an imported class / any group exists, and
-    otherwise the candidates, in source order. A person with a running group keeps only her id
-    in a set: the usual pupil costs a few dozen bytes however many groups she has."""
+    otherwise the candidates, in source order. A person with a running group keeps only a
+    small number beside her id (a bit for any group, a bit for a class): the usual pupil costs
+    a few dozen bytes however many groups she has, and one table of a million ids, not two."""
+
+    _BIT = {False: 1, True: 2}  # classes_only → the bit that says she has a running one
 
     def __init__(self) -> None:
-        self.satisfied: dict[bool, set[str]] = {True: set(), False: set()}
+        self.satisfied: dict[str, int] = {}
         self.candidates: dict[bool, dict[str, list[Candidate]]] = {
             True: defaultdict(list),
             False: defaultdict(list),
@@ -48,17 +51,17 @@ class PersonLinks:
         """One membership of the person that is neither deleted nor ended, in its group."""
         in_class = group.record.type == "class"  # type: ignore[union-attr]
         for classes_only in (False, True) if in_class else (False,):
-            satisfied = self.satisfied[classes_only]
-            if person_id in satisfied:
+            bit, held = self._BIT[classes_only], self.satisfied.get(person_id, 0)
+            if held & bit:
                 continue
             if running:
-                satisfied.add(person_id)
+                self.satisfied[person_id] = held | bit
                 self.candidates[classes_only].pop(person_id, None)
             else:
                 self.candidates[classes_only][person_id].append(Candidate(start, end, group))
 
     def running(self, person_id: str, classes_only: bool) -> bool:
-        return person_id in self.satisfied[classes_only]
+        return bool(self.satisfied.get(person_id, 0) & self._BIT[classes_only])
 
     def others(self, person_id: str, classes_only: bool) -> list[Candidate]:
         return self.candidates[classes_only].get(person_id, [])
@@ -146,7 +149,7 @@ class ActiveMembers:
 
 
 class Repeats:
-    """Which ids occur more than once among millions, without keeping the ids: each id's
+    """Which ids (or e-mails) occur more than once among millions, without keeping them: each id's
     64-bit hash goes into one of 256 arrays, and only a hash seen twice makes its ids suspects.
     A walk then counts the suspects exactly (`Occurrences`); the rest are first and only. No
     suspect at all means no id repeats: the usual night (ten million ids share a 64-bit hash
