@@ -111,14 +111,15 @@ class ActiveMembers:
     KEPT = 3
 
     def __init__(self) -> None:
-        self.members: dict[str, list[str]] = {}
-        self.teachers: dict[str, list[str]] = {}
+        # tuples: a list keeps room to grow, a third more for a few hundred thousand groups
+        self.members: dict[str, tuple[str, ...]] = {}
+        self.teachers: dict[str, tuple[str, ...]] = {}
 
     def add(self, group_id: str, person_id: str, teacher: bool) -> None:
         for table in (self.members, self.teachers) if teacher else (self.members,):
-            persons = table.setdefault(group_id, [])
+            persons = table.get(group_id, ())
             if len(persons) < self.KEPT:
-                persons.append(person_id)
+                table[group_id] = (*persons, person_id)
 
     def settle(
         self, imported: Callable[[str], bool], asked: Callable[[str], bool]
@@ -132,7 +133,7 @@ class ActiveMembers:
         for group_id in self.members.keys() | self.teachers.keys():
             if not asked(group_id):
                 continue
-            teachers = self.teachers.get(group_id, [])
+            teachers = self.teachers.get(group_id, ())
             if any(map(imported, teachers)):
                 with_teacher.add(group_id)
                 with_members.add(group_id)
@@ -140,7 +141,7 @@ class ActiveMembers:
                 return None
             if group_id in with_members:
                 continue
-            members = self.members.get(group_id, [])
+            members = self.members.get(group_id, ())
             if any(map(imported, members)):
                 with_members.add(group_id)
             elif len(members) == self.KEPT:

@@ -30,11 +30,42 @@ KIND_LABELS: dict[Kind, str] = {
 }
 
 
+class SourceRow:
+    """A source row as sent: its header, its values packed into one string (domain/packing.py),
+    the file or URL it came from and its line. `RawRow` holds them; a source may keep a
+    million of them more compactly (sources/spool.py) and answer the same questions."""
+
+    __slots__ = ()
+    header: tuple[str, ...]
+    packed: str
+    origin: str  # "users.csv" or a URL
+    line: int
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(unpack(self.packed))
+
+    def without(self, ids: Iterable[str]) -> RawRow:
+        """The row with these ids cut out of every value: another person's row that names a
+        protected person (a guardian's agentSourcedIds) must not store her id."""
+        values = list(self.values)
+        for person_id in ids:
+            values = [value.replace(person_id, WITHHELD) for value in values]
+        return RawRow(self.header, pack(values), self.origin, self.line)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.origin}:{self.line}" if self.line else self.origin
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(zip(self.header, self.values, strict=False))
+
+
 @dataclass(slots=True)
-class RawRow:
-    """A source row as sent. The header and origin are shared by every row of one file, the
-    line is kept as a number and the values as one packed string (domain/packing.py), the form
-    the store keeps: a million rows cost one string each, not ten, and are packed only once.
+class RawRow(SourceRow):
+    """A source row, held whole. The header and origin are shared by every row of one file,
+    the line is kept as a number and the values as one packed string, the form the store
+    keeps: a million rows cost one string each, not ten, and are packed only once.
     (Not frozen: a frozen dataclass costs half a microsecond more to build, a second a night.)"""
 
     header: tuple[str, ...]
@@ -61,25 +92,6 @@ class RawRow:
             for column in may_hold_civic_no:
                 _mask(header, values, column, mask_civic_nos_in)
         return cls(header, pack(values), origin, line)
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        return tuple(unpack(self.packed))
-
-    def without(self, ids: Iterable[str]) -> RawRow:
-        """The row with these ids cut out of every value: another person's row that names a
-        protected person (a guardian's agentSourcedIds) must not store her id."""
-        values = list(self.values)
-        for person_id in ids:
-            values = [value.replace(person_id, WITHHELD) for value in values]
-        return RawRow(self.header, pack(values), self.origin, self.line)
-
-    @property
-    def ref(self) -> str:
-        return f"{self.origin}:{self.line}" if self.line else self.origin
-
-    def as_dict(self) -> dict[str, str]:
-        return dict(zip(self.header, self.values, strict=False))
 
 
 def _mask(header: tuple[str, ...], values: list[str], column: str | None, mask) -> None:
@@ -138,7 +150,7 @@ class School:
     start: date | None = None
     end: date | None = None
     deleted: bool = False
-    raw: RawRow | None = None
+    raw: SourceRow | None = None
     issues: tuple[SourceIssue, ...] = ()
 
 
@@ -156,7 +168,7 @@ class Person:
     login_ids: tuple[str, ...] = ()
     """What the platform logs the person in with (SS 12000 eduPersonPrincipalNames, OneRoster
     username / userIds / identifier): what a ticket often quotes instead of a name."""
-    raw: RawRow | None = None
+    raw: SourceRow | None = None
     issues: tuple[SourceIssue, ...] = ()
     refers_to: tuple[str, ...] = ()
     """The other persons this row names (OneRoster agentSourcedIds, SS 12000 responsibles): a
@@ -178,7 +190,7 @@ class Group:
     school_year: str = ""
     export_flag: str | None = None  # None = the source carries no flag
     deleted: bool = False
-    raw: RawRow | None = None
+    raw: SourceRow | None = None
     issues: tuple[SourceIssue, ...] = ()
 
 
@@ -194,7 +206,7 @@ class Membership:
     person_ref: str = ""
     """How the source named the person when not by a person id (an SS 12000 activity names a
     teacher's duty): what a "not in the source" message must quote."""
-    raw: RawRow | None = None
+    raw: SourceRow | None = None
     issues: tuple[SourceIssue, ...] = ()
 
 

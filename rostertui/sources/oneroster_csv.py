@@ -42,7 +42,7 @@ from rostertui.sources.files import (
     parse_csv,
     unnamed_columns,
 )
-from rostertui.sources.spool import PackedMemberships, PackedTexts
+from rostertui.sources.spool import PackedMemberships, PackedRows
 
 _COMMON = ("sourcedId", "status", "dateLastModified")
 # file -> (columns that must be in the header, every column the 1.1/1.2 specs know)
@@ -438,7 +438,7 @@ class _BundleReader:
     def _users(self, users: CsvFile | None, roles: CsvFile | None) -> list[Person]:
         role_rows = self._roles(roles)
         persons: list[Person] = []
-        texts = PackedTexts()
+        raws = PackedRows()
         # nothing changes a Placement, or a list of them, once read: one per school, and one
         # list per set of schools, stand for a million persons'
         undated: dict[str, Placement] = {}
@@ -458,7 +458,7 @@ class _BundleReader:
                 return role_rows.get(row["sourcedId"], ("", []))
 
             person = person_of(row, deleted, placed, self.policy, "users.csv")
-            person.raw = texts.keep(row.raw(self.policy.civic_no_field, CIVIC_NO_PRONE))
+            person.raw = raws.keep(row.raw(self.policy.civic_no_field, CIVIC_NO_PRONE))
             persons.append(person)
         return persons
 
@@ -485,7 +485,7 @@ class _BundleReader:
         }
         course_ids = {row["sourcedId"] for row, _ in self._unrecorded(courses)}
         groups: list[Group] = []
-        texts = PackedTexts()
+        raws = PackedRows()
         for row, deleted in self._rows_with_status(table):
 
             def course_known(row: _Row = row) -> None:
@@ -503,7 +503,7 @@ class _BundleReader:
                     )
 
             group = group_of(row, deleted, terms, "academicSessions.csv", self.policy, course_known)
-            group.raw = texts.keep(row.raw())
+            group.raw = raws.keep(row.raw())
             groups.append(group)
         return groups
 

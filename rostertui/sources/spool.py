@@ -7,7 +7,7 @@ The evaluator walks them two or three times (see domain/links.py); each walk mak
 objects again, one chunk at a time, and lets them go.
 
 A million persons' raw rows are 250 MB of text that only the store reads, once, in the order
-they were read: they wait the same way (`PackedTexts`, `SpooledRow`).
+they were read: they wait the same way (`PackedRows`, `SpooledRow`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from rostertui.domain.model import Membership, RawRow, SourceIssue
+from rostertui.domain.model import Membership, RawRow, SourceIssue, SourceRow
 from rostertui.sources.files import no_room_for
 
 CHUNK = 5_000
@@ -70,24 +70,35 @@ class _Chunks:
         return marshal.loads(self._file.read(length))
 
     def walk(self) -> Iterator[list]:
-        """Every chunk in order, the rows not yet written last."""
+        """Every chunk in order, the rows still pending written out first."""
         self.flush()
         for number in range(len(self.starts)):
             yield self.chunk(number)
 
 
-class PackedTexts:
-    """Strings kept by number, packed like the memberships: the store reads them back in the
-    order they were added, so a chunk is unmarshalled once for 5,000 reads."""
+class PackedRows:
+    """One file's raw rows kept by number, packed like the memberships: the values in chunks,
+    the lines in an array, the header and the file's name once. The store reads them back in
+    the order they were added, so a chunk is unmarshalled once for 5,000 reads."""
 
     def __init__(self) -> None:
         self._chunks = _Chunks("the raw rows of users and classes", "about 250 bytes a row")
         self._cached: tuple[int, list[str]] = (-1, [])
+        self.lines = array("I")
+        self.header: tuple[str, ...] = ()
+        self.origin = ""
 
-    def add(self, text: str) -> int:
-        return self._chunks.add(text)
+    def keep(self, row: RawRow) -> SourceRow:
+        """`row` with its values kept here instead of in memory; a row of another file or
+        header (none is sent here) stays as it is."""
+        if not self.lines:
+            self.header, self.origin = row.header, row.origin
+        elif (row.header, row.origin) != (self.header, self.origin):
+            return row
+        self.lines.append(row.line)
+        return SpooledRow(self, self._chunks.add(row.packed))
 
-    def __getitem__(self, number: int) -> str:
+    def text(self, number: int) -> str:
         chunk, at = divmod(number, CHUNK)
         if chunk == len(self._chunks.starts):  # not yet written: no chunk ends early
             return self._chunks.pending[at]
@@ -95,24 +106,32 @@ class PackedTexts:
             self._cached = (chunk, self._chunks.chunk(chunk))
         return self._cached[1][at]
 
-    def keep(self, row: RawRow) -> SpooledRow:
-        """`row` with its packed values kept here instead of in memory."""
-        return SpooledRow(row, self)
 
+class SpooledRow(SourceRow):
+    """A raw row whose values wait in a `PackedRows` until asked for (by the store writing the
+    record, or a protected person's id being cut out of it): two references, where a `RawRow`
+    holds four and its line and text besides."""
 
-class SpooledRow(RawRow):
-    """A raw row whose packed values wait in a `PackedTexts` until asked for (by the store
-    writing the record, or a protected person's id being cut out of it)."""
+    __slots__ = ("_number", "_rows")
 
-    __slots__ = ("_number", "_texts")
+    def __init__(self, rows: PackedRows, number: int) -> None:
+        self._rows, self._number = rows, number
 
-    def __init__(self, row: RawRow, texts: PackedTexts) -> None:
-        self.header, self.origin, self.line = row.header, row.origin, row.line
-        self._texts, self._number = texts, texts.add(row.packed)
+    @property
+    def header(self) -> tuple[str, ...]:  # type: ignore[override]
+        return self._rows.header
 
-    @property  # type: ignore[override]
-    def packed(self) -> str:
-        return self._texts[self._number]
+    @property
+    def origin(self) -> str:  # type: ignore[override]
+        return self._rows.origin
+
+    @property
+    def line(self) -> int:  # type: ignore[override]
+        return self._rows.lines[self._number]
+
+    @property
+    def packed(self) -> str:  # type: ignore[override]
+        return self._rows.text(self._number)
 
 
 class PackedMemberships:
