@@ -114,6 +114,7 @@ class _Evaluator:
         persons = self._persons(people)
         self._settle_members()
         self._group_warnings()
+        self._let_go()
         index = {"school": self.schools, "group": self.groups, "person": self.persons}
         return Evaluation(
             self.as_of,
@@ -521,6 +522,13 @@ class _Evaluator:
                 self.with_members.add(membership.group_id)
                 if membership.role == "teacher":
                     self.with_teacher.add(membership.group_id)
+
+    def _let_go(self) -> None:
+        """What only the person and group rules needed. The store's walk over the memberships
+        keeps this evaluator alive (it judges them as they are written), not these: at a million
+        persons they are some 150 MB the night's peak no longer holds. Asked for later, they
+        fail loudly rather than answer from a finished night."""
+        del self.links, self.active, self.with_members, self.with_teacher
 
     def _judged_memberships(self) -> Iterator[Verdict]:
         """The last walk, as the store writes: each membership's verdict, made and let go."""
