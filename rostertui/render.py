@@ -712,13 +712,13 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
     }
 
 
-def _fix_owner(owner: str, chain: tuple) -> str:
+def _fix_owner(finding: FindingDetail, own: Rule) -> str:
     """A cascade has no owner of its own ("—" in the catalogue): the fix is its root cause's,
     so the panel names whoever owns that rather than a dash."""
-    root = RULES.get(chain[-1].code) if chain else None
-    if owner == "—" and root:
+    root = RULES.get(finding.chain[-1].code) if finding.chain else None
+    if own.owner == "—" and root:
         return f"{root.owner}, at the root cause"
-    return owner
+    return own.owner
 
 
 def _finding_panel(finding: FindingDetail) -> Panel:
@@ -731,7 +731,7 @@ def _finding_panel(finding: FindingDetail) -> Panel:
         body.append(")")
     if known:
         body.append(f"\nWhy: {known.explanation}")
-        body.append(f"\nFix ({_fix_owner(known.owner, finding.chain)}): {known.fix}")
+        body.append(f"\nFix ({_fix_owner(finding, known)}): {known.fix}")
     if finding.chain:
         body.append("\nRoot cause: ", style="bold")
         for step in finding.chain:

@@ -22,6 +22,7 @@ from rostertui.domain.model import (
 )
 from rostertui.domain.policy import Policy
 from rostertui.sources import read_source, spool
+from rostertui.sources.files import CsvFile
 from rostertui.sources.spool import PackedMemberships, PackedRows
 from rostertui.store.queries import Queries
 from rostertui.sync import sync
@@ -198,7 +199,7 @@ def test_raw_rows_kept_on_disk_read_back_as_sent_in_any_order(monkeypatch):
     in order, out of order, before and after they spill, each is the row that was sent."""
     monkeypatch.setattr(spool, "IN_MEMORY", 512)
     monkeypatch.setattr(spool, "CHUNK", 7)
-    texts = PackedRows()
+    texts = PackedRows(CsvFile("users.csv", HEADER, iter(())))
     sent = [
         RawRow.of(HEADER, [f"u{n}", "Åsa\x1fÖberg", f"g{n % 3}"], "users.csv", n + 2)
         for n in range(40)

@@ -438,7 +438,7 @@ class _BundleReader:
     def _users(self, users: CsvFile | None, roles: CsvFile | None) -> list[Person]:
         role_rows = self._roles(roles)
         persons: list[Person] = []
-        raws = PackedRows()
+        raws = PackedRows(users)
         # nothing changes a Placement, or a list of them, once read: one per school, and one
         # list per set of schools, stand for a million persons'
         undated: dict[str, Placement] = {}
@@ -485,7 +485,7 @@ class _BundleReader:
         }
         course_ids = {row["sourcedId"] for row, _ in self._unrecorded(courses)}
         groups: list[Group] = []
-        raws = PackedRows()
+        raws = PackedRows(table)
         for row, deleted in self._rows_with_status(table):
 
             def course_known(row: _Row = row) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from rostertui.domain.model import Membership, RawRow, SourceIssue, SourceRow
-from rostertui.sources.files import no_room_for
+from rostertui.sources.files import CsvFile, no_room_for
 
 CHUNK = 5_000
 _SIZE = struct.Struct("<Q")
@@ -78,23 +78,18 @@ class _Chunks:
 
 class PackedRows:
     """One file's raw rows kept by number, packed like the memberships: the values in chunks,
-    the lines in an array, the header and the file's name once. The store reads them back in
-    the order they were added, so a chunk is unmarshalled once for 5,000 reads."""
+    the lines in an array, the file's header and name once. The store reads them back in the
+    order they were added, so a chunk is unmarshalled once for 5,000 reads."""
 
-    def __init__(self) -> None:
+    def __init__(self, table: CsvFile | None) -> None:
         self._chunks = _Chunks("the raw rows of users and classes", "about 250 bytes a row")
         self._cached: tuple[int, list[str]] = (-1, [])
         self.lines = array("I")
-        self.header: tuple[str, ...] = ()
-        self.origin = ""
+        self.header, self.origin = (table.header, table.name) if table else ((), "")
 
     def keep(self, row: RawRow) -> SourceRow:
-        """`row` with its values kept here instead of in memory; a row of another file or
-        header (none is sent here) stays as it is."""
-        if not self.lines:
-            self.header, self.origin = row.header, row.origin
-        elif (row.header, row.origin) != (self.header, self.origin):
-            return row
+        """`row`, a row of this file, with its values kept here instead of in memory."""
+        assert row.header is self.header and row.origin == self.origin  # ours: one file
         self.lines.append(row.line)
         return SpooledRow(self, self._chunks.add(row.packed))
 
