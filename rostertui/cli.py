@@ -452,7 +452,7 @@ def prune(
         typer.Option(
             "--keep", min=1, help="Runs kept whole (older: summaries, findings and changes)."
         ),
-    ] = 60,
+    ] = 365,
 ) -> None:
     """Shrink old runs to summaries, findings and changes. A sync does this by itself with the
     policy's keep_runs; run it by hand after lowering that."""

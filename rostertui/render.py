@@ -425,7 +425,7 @@ def record_head(detail: RecordDetail) -> Text:
         head.append("NO — was imported in the last good run, missing from this source")
     else:
         head.append("yes ")
-        head.append_text(safe(row.source_ref))
+        head.append_text(safe(detail.source_place))
     head.append(f"   Run {detail.run.id} ({detail.run.as_of})")
     if not detail.withheld:
         head.append("\nId: ")
@@ -514,7 +514,9 @@ def fields_table(detail: RecordDetail) -> Table:
 
 def raw_table(detail: RecordDetail) -> Table:
     table = Table(
-        title=f"Raw source row — {detail.row.source_ref}", title_justify="left", box=box.SIMPLE_HEAD
+        title=Text(f"Raw source row — {detail.source_place}"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
     )
     table.add_column("Column")
     table.add_column("Value")

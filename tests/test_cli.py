@@ -246,8 +246,9 @@ def test_a_miss_names_the_night_that_removed_her(demo_db):
     conn = sqlite3.connect(demo_db)
     run_id, previous, key = conn.execute(
         "SELECT r.run_id, runs.previous_run, r.key FROM records r JOIN runs ON runs.id = r.run_id "
-        "WHERE r.kind = 'person' AND r.status = 'absent' AND NOT EXISTS (SELECT 1 FROM records "
-        "l WHERE l.kind = 'person' AND l.key = r.key AND l.run_id > r.run_id) LIMIT 1"
+        "WHERE r.kind = 'person' AND r.status = 'absent' AND runs.state = 'good' "
+        "AND NOT EXISTS (SELECT 1 FROM records l WHERE l.kind = 'person' AND l.key = r.key "
+        "AND l.last_run > r.run_id) LIMIT 1"
     ).fetchone()
     conn.close()
     with Queries.open(demo_db) as q:

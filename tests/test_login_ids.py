@@ -18,6 +18,7 @@ from rostertui.console.screens.search import SearchScreen
 from rostertui.domain.packing import pack, unpack
 from rostertui.store.database import open_writer
 from rostertui.store.queries import Queries
+from rostertui.store.schema import MIGRATIONS
 from tests.oneroster_builder import ANNA, Bundle, clean_roster, user
 from tests.stored import db_bytes
 from tests.test_console import screen_text, settle
@@ -124,8 +125,9 @@ def test_pruning_keeps_the_search_index_whole(tmp_path):
 
 
 def as_first_schema(db: Path) -> None:
-    """Turn a database back into what the first schema made: persons' fields without login
-    ids, no login_ids column, a search index over key, name and e-mail only, user_version 1."""
+    """Turn a database back into what the first schema made: records not versions (each row of
+    its own night), persons' fields without login ids, no login_ids column, a search index over
+    key, name and e-mail only, user_version 1."""
     conn = sqlite3.connect(db)
     persons = conn.execute("SELECT id, fields FROM records WHERE kind = 'person' AND fields != ''")
     conn.executemany(
@@ -133,8 +135,22 @@ def as_first_schema(db: Path) -> None:
         [(pack(unpack(fields)[:-1]), record_id) for record_id, fields in persons.fetchall()],
     )
     conn.commit()
+    first = MIGRATIONS[0]
+    view = first[first.index("CREATE VIEW shown_records") : first.index("CREATE VIRTUAL TABLE")]
     conn.executescript(
-        """
+        f"""
+        DROP INDEX records_open;
+        DROP INDEX findings_of_run;
+        DROP INDEX records_by_key;
+        DROP INDEX findings_by_code;
+        DROP INDEX findings_by_code_record;
+        ALTER TABLE records DROP COLUMN last_run;
+        ALTER TABLE records DROP COLUMN checksum;
+        ALTER TABLE findings DROP COLUMN last_run;
+        CREATE UNIQUE INDEX records_by_key ON records (run_id, kind, key);
+        CREATE INDEX findings_by_code ON findings (run_id, code, kind, key);
+        CREATE INDEX findings_by_code_record ON findings (run_id, code, record_id);
+        {view}
         DROP TABLE records_fts;
         DROP TABLE protected_hashes;
         DROP INDEX records_noteworthy;

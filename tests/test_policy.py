@@ -68,7 +68,7 @@ def test_defaults_match_design() -> None:
     assert policy.schools == ()
     assert policy.mass_removal_threshold == 0.10
     assert policy.use_civic_no is False
-    assert policy.keep_runs == 60
+    assert policy.keep_runs == 365  # a year of whole nights
 
 
 def test_design_policy_block_parses_to_the_defaults() -> None:

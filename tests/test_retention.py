@@ -1,4 +1,7 @@
-"""Old nights shrink to summaries, findings and changes; the newest ones stay whole."""
+"""Old nights shrink to summaries, findings and changes; the newest ones stay whole.
+
+Records are versions over the nights they held for, so a record unchanged since an old night
+is the newest nights' own version: pruning leaves it, and the old night still shows it."""
 
 from __future__ import annotations
 
@@ -35,9 +38,16 @@ def test_sync_prunes_to_keep_runs(tmp_path):
         newest = q.rows(3, kind="person")
         assert {s.kind: s.total for s in q.imports(1)}["person"] == 3  # summaries stay whole
         erik = q.record(3, "person", "p2")
-        assert q.record(2, "person", "p1") is None  # unchanged and clean: gone
+        anna = q.record(2, "person", "p1")  # her version since night 1 is night 3's too
+        erik_before = q.record(1, "person", "p2")
+    assert anna is not None and anna.raw is not None
+    assert erik_before.row.change == "created" and erik_before.raw is None  # old: no raw row
     assert first == {"t1": "created", "p1": "created", "p2": "created"}  # changes stay
-    assert second == {"p2": ("skipped", "removed")}  # the night with a finding stays
+    assert second == {  # the night with a finding stays, every row of it
+        "t1": ("imported", "unchanged"),
+        "p1": ("imported", "unchanged"),
+        "p2": ("skipped", "removed"),
+    }
     assert len(newest) == 3 and all(r.status == "imported" for r in newest)
     assert erik is not None and erik.raw is not None  # the kept run is whole
     events = [(e.run_id, e.status) for e in erik.timeline.events]
@@ -50,6 +60,8 @@ def test_prune_command(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Pruned 1 run(s)" in result.stdout
     with Queries.open(db) as q:
-        detail = q.record(1, "person", "p1")
-    assert detail is not None and detail.raw is None  # created stays, its raw row is gone
+        erik = q.record(1, "person", "p2")  # his first version held for night 1 alone
+        anna = q.record(1, "person", "p1")  # hers holds on: the kept nights' own
+    assert erik is not None and erik.raw is None  # created stays, its raw row is gone
+    assert anna is not None and anna.raw is not None
     assert runner.invoke(app, ["prune", "--db", str(db), "--keep", "0"]).exit_code == 2

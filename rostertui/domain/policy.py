@@ -58,7 +58,7 @@ class Policy:
     schools: tuple[str, ...] = ()
     mass_removal_threshold: float = 0.10
     use_civic_no: bool = False
-    keep_runs: int = 60
+    keep_runs: int = 365
 
     def lookahead_on(self, night: date) -> int:
         """Days ahead a night reads: longer in term-start windows, when registries are busiest."""

@@ -153,6 +153,17 @@ class RecordDetail:
     login_ids: tuple[str, ...] = ()  # what the platform logs the person in with
     role: str = ""  # a person's role, as the source gives it
     classes: str = ""  # a pupil's class groups, by name ("9B, 9C"); "" when she has none
+    line_run: int | None = None
+    """The run whose file the source line is of: the night this version of the record came in
+    (a record unchanged since keeps its line, though rows added or removed above move it)."""
+
+    @property
+    def source_place(self) -> str:
+        """Where the row is in the source, and of which night when not this one's."""
+        ref = self.row.source_ref
+        if ref and self.line_run is not None and self.line_run != self.run.id:
+            return f"{ref} (line as of run {self.line_run})"
+        return ref
 
     @property
     def timeline(self) -> Timeline:

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
+from rostertui.store.during import VERSIONED_FROM
 from rostertui.store.errors import StoreError, os_problem, sqlite_error_line
 from rostertui.store.lock import real_path, writer_alive
 from rostertui.store.schema import MIGRATIONS, migrate
@@ -26,6 +27,7 @@ from rostertui.store.schema import MIGRATIONS, migrate
 APPLICATION_ID = 0x52535452  # "RSTR"
 READABLE_FROM = 2
 """The oldest schema the queries can answer from; older needs one sync to upgrade it."""
+
 _MAGIC = b"SQLite format 3\x00"
 _OURS = frozenset({"meta", "runs", "records", "findings", "imports"})
 
@@ -60,7 +62,21 @@ def open_reader(path: Path, *, shared: bool = False) -> sqlite_utils.Database:
             f"{path}: written by an older rostertui (schema {version}); the next "
             "`rostertui sync` upgrades it"
         )
+    if version < VERSIONED_FROM:
+        _read_as_versions(conn)
     return sqlite_utils.Database(conn)
+
+
+def _read_as_versions(conn: sqlite3.Connection) -> None:
+    """A database from before records were versions (schema 5) holds every night whole: each
+    row is a version of its own night alone, and reads as one (During is told to read every
+    run as whole). Shadowed in the connection's temporary schema, which SQLite searches
+    first: a reader writes nothing to the file; the next sync migrates it."""
+    conn.execute(
+        "CREATE TEMP VIEW records AS SELECT *, run_id AS last_run, NULL AS checksum "
+        "FROM main.records"
+    )
+    conn.execute("CREATE TEMP VIEW findings AS SELECT *, run_id AS last_run FROM main.findings")
 
 
 def open_writer(path: Path) -> sqlite_utils.Database:

@@ -35,9 +35,10 @@ from rostertui.store.answers import (
     stored_login_ids,
 )
 from rostertui.store.database import open_reader
+from rostertui.store.during import During, during
 from rostertui.store.key import hasher_of, reading_key
 from rostertui.store.lock import holder, writer_alive
-from rostertui.store.schema import NOTEWORTHY, rows_of_run
+from rostertui.store.schema import NOTEWORTHY
 from rostertui.store.search import SearchQueries
 
 EXPORT_COLUMNS = (
@@ -56,12 +57,14 @@ CHANGES = ("created", "updated", "removed", "absent")
 """What `rows(change=…)` and `export_rows(change=…)` list: records created, updated or removed
 against the last good night, or absent (in that night, not in this source at all)."""
 
-_NEW_SINCE = (
-    "NOT EXISTS (SELECT 1 FROM findings p WHERE p.run_id = ? AND p.code = f.code "
-    "AND p.kind = f.kind AND p.key = f.key)"
-)
-"""A finding `f` is new when the run it is compared with (the parameter) had no finding of that
-code on that record: what "new" means in the findings table and in a drill to its rows."""
+
+def _new_since(previous: During) -> str:
+    """A finding `f` is new when the run it is compared with had no finding of that code on
+    that record: what "new" means in the findings table and in a drill to its rows."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM findings p WHERE p.code = f.code AND p.kind = f.kind "
+        f"AND p.key = f.key AND {previous.holds('p')})"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,6 @@ class Queries(SearchQueries):
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
         self.path = path
-        self._spans = {}
         key = reading_key(path, db)
         self._hash = hasher_of(key) if key else None
 
@@ -169,6 +171,10 @@ class Queries(SearchQueries):
 
     def _all(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         return self.db.execute(sql, list(params)).fetchall()
+
+    def _during(self, run_id: int | None) -> During:
+        """Which rows are run `run_id`'s (None: no run, so none)."""
+        return during(self.db, -1 if run_id is None else run_id)
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -272,26 +278,26 @@ class Queries(SearchQueries):
     def findings_by_code(self, run_id: int, kind: str | None = None) -> list[CodeSummary]:
         """Rows affected per code, with how many are new since, and fixed since, the last run."""
         previous = self.run(run_id).previous_run
+        now, before = self._during(run_id), self._during(previous)
         kind_filter = "AND f.kind = ?" if kind else ""
-        params = [run_id, *([kind] if kind else [])]
         rows = self._all(
             f"""
-            SELECT f.kind, f.code, f.severity, count(*), sum({_NEW_SINCE})
-            FROM findings f WHERE f.run_id = ? {kind_filter}
+            SELECT f.kind, f.code, f.severity, count(*), sum({_new_since(before)})
+            FROM findings f WHERE {now.holds("f")} {kind_filter}
             GROUP BY f.kind, f.code, f.severity
             """,
-            [previous if previous is not None else -1, *params],
+            [*([kind] if kind else [])],
         )
         fixed = dict(
             ((k, c), n)
             for k, c, n in self._all(
-                """
+                f"""
                 SELECT p.kind, p.code, count(*) FROM findings p
-                WHERE p.run_id = ? AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.run_id = ?
-                      AND f.code = p.code AND f.kind = p.kind AND f.key = p.key)
+                WHERE {before.holds("p")} AND NOT EXISTS (SELECT 1 FROM findings f
+                      WHERE f.code = p.code AND f.kind = p.kind AND f.key = p.key
+                      AND {now.holds("f")})
                 GROUP BY p.kind, p.code
-                """,
-                [previous if previous is not None else -1, run_id],
+                """
             )
         )
         summaries = [
@@ -301,8 +307,8 @@ class Queries(SearchQueries):
         severities = dict(
             ((k, c), s)
             for k, c, s in self._all(
-                "SELECT DISTINCT kind, code, severity FROM findings WHERE run_id = ?",
-                [previous if previous is not None else -1],
+                f"SELECT DISTINCT f.kind, f.code, f.severity FROM findings f "
+                f"WHERE {before.holds('f')}"
             )
         )
         summaries += [  # codes fixed everywhere overnight: no rows left, but worth a line
@@ -321,15 +327,16 @@ class Queries(SearchQueries):
         """ "412 memberships ← 1 cause: group 9B not exported": rows of a code by ultimate root."""
         kind_filter = "AND f.kind = ?" if kind else ""
         severity_filter = "AND f.severity = ?" if severity else ""
+        now = self._during(run_id)
         rows = self._all(
             f"""
             SELECT f.root_kind, f.root_key, f.root_code, count(*),
-                   (SELECT r.name FROM records r WHERE r.run_id = f.run_id
-                      AND r.kind = f.root_kind AND r.key = f.root_key)
-            FROM findings f WHERE f.run_id = ? AND f.code = ? {kind_filter} {severity_filter}
+                   (SELECT r.name FROM records r WHERE r.kind = f.root_kind
+                      AND r.key = f.root_key AND {now.holds("r")})
+            FROM findings f WHERE f.code = ? AND {now.holds("f")} {kind_filter} {severity_filter}
             GROUP BY f.root_kind, f.root_key, f.root_code ORDER BY count(*) DESC LIMIT 50
             """,
-            [run_id, code, *([kind] if kind else []), *([severity] if severity else [])],
+            [code, *([kind] if kind else []), *([severity] if severity else [])],
         )
         return [RootCause(k, key, c, name or "", n) for k, key, c, n, name in rows]
 
@@ -366,7 +373,9 @@ class Queries(SearchQueries):
             return self._code_rows(run_id, code, view.severity, extra, params, walk, limit)
         columns = ROW_COLUMNS_OF["r"]
         if change:
-            columns += ", (SELECT c.changes FROM records c WHERE c.id = r.id)"
+            columns += (
+                f", (SELECT c.changes FROM records c WHERE c.id = r.id AND c.run_id = {run_id})"
+            )
         keys = ("r.key",) if kind else ("r.kind", "r.key")  # one import type: records_by_key
         bound, start = "", []
         if walk.anchor is not None:
@@ -374,9 +383,9 @@ class Queries(SearchQueries):
             start = [walk.anchor.key] if kind else [walk.anchor.kind, walk.anchor.key]
         order = ", ".join(f"{k}{walk.descending}" for k in keys)
         found = self._all(
-            f"SELECT {columns} FROM shown_records r WHERE r.run_id = ?{bound}{extra} "
+            f"SELECT {columns} FROM {self._during(run_id).shown()} r WHERE 1{bound}{extra} "
             f"ORDER BY {order} LIMIT ? OFFSET ?",
-            [run_id, *start, *params, limit, walk.offset],
+            [*start, *params, limit, walk.offset],
         )
         if backward:
             found.reverse()
@@ -395,8 +404,8 @@ class Queries(SearchQueries):
                 return RowCount(counted, 0)
         extra, params = self._record_filter(run_id, view)
         if not code:
-            sql = f"SELECT count(*) FROM shown_records r WHERE r.run_id = ?{extra}"
-            return RowCount(self._all(sql, [run_id, *params])[0][0], 0)
+            sql = f"SELECT count(*) FROM {self._during(run_id).shown()} r WHERE 1{extra}"
+            return RowCount(self._all(sql, params)[0][0], 0)
         previous = self.run(run_id).previous_run
 
         def counted(new: bool | None) -> int:
@@ -437,8 +446,9 @@ class Queries(SearchQueries):
         """The person keys of the members of the run's groups whose name is LIKE `like`."""
         ids: list[int] = []
         for (members,) in self._all(
-            "SELECT members FROM records WHERE run_id = ? AND kind = 'group' AND name LIKE ?",
-            [run_id, like],
+            "SELECT members FROM records r WHERE r.kind = 'group' AND r.name LIKE ? "
+            f"AND {self._during(run_id).holds('r')}",
+            [like],
         ):
             ids += [int(i) for i in (members or "").split(",") if i]
         if not ids:
@@ -447,8 +457,8 @@ class Queries(SearchQueries):
             key
             for (key,) in self._all(
                 "SELECT DISTINCT person_key FROM records WHERE id IN "
-                "(SELECT value FROM json_each(?)) AND run_id = ?",
-                [json.dumps(ids), run_id],
+                "(SELECT value FROM json_each(?))",
+                [json.dumps(ids)],
             )
         ]
 
@@ -476,12 +486,12 @@ class Queries(SearchQueries):
         """`FROM … WHERE …` over a code's findings at a severity and their records, new since
         the last good night `previous` or not (None: either), and its parameters; a caller adds
         its own conditions after it."""
-        where = "f.run_id = ? AND f.code = ?" + (" AND f.severity = ?" if severity else "")
-        values: list = [run_id, code, *([severity] if severity else [])]
+        now = self._during(run_id)
+        where = f"f.code = ? AND {now.holds('f')}" + (" AND f.severity = ?" if severity else "")
+        values: list = [code, *([severity] if severity else [])]
         if new is not None:
-            where += f" AND {'' if new else 'NOT '}{_NEW_SINCE}"
-            values.append(previous)
-        return f"FROM findings f JOIN shown_records r ON r.id = f.record_id WHERE {where}", values
+            where += f" AND {'' if new else 'NOT '}{_new_since(self._during(previous))}"
+        return f"FROM findings f JOIN {now.shown()} r ON r.id = f.record_id WHERE {where}", values
 
     def _code_rows(
         self,
@@ -535,27 +545,28 @@ class Queries(SearchQueries):
     ) -> MemberPage:
         """A group's members by name (then membership id, the keyset), with their role, the
         membership's status and the person's; `text` matches name, id, e-mail, role, status."""
+        now = self._during(run_id)
         found = self._all(
-            "SELECT members FROM records WHERE run_id = ? AND kind = 'group' AND key = ?",
-            [run_id, group_key],
+            f"SELECT members FROM records r WHERE r.kind = 'group' AND r.key = ? AND {now.holds()}",
+            [group_key],
         )
         ids = [int(i) for i in ((found[0][0] if found else None) or "").split(",") if i]
-        where = "s.id IN (SELECT value FROM json_each(?)) AND s.run_id = ?"
-        params: list = [json.dumps(ids), run_id]
+        where = "s.id IN (SELECT value FROM json_each(?))"
+        params: list = [json.dumps(ids)]
         if text:
             where += (
                 " AND (s.name LIKE ? OR s.person_key LIKE ? OR s.email LIKE ? OR s.status LIKE ?"
                 " OR r.fields LIKE ?)"
             )
             params += [f"%{text}%"] * 5
-        source = f"FROM shown_records s JOIN records r ON r.id = s.id WHERE {where}"
+        source = f"FROM {now.shown()} s JOIN records r ON r.id = s.id WHERE {where}"
         total = self._all(f"SELECT count(*) {source}", params)[0][0] if ids else 0
         start = [after.name, after.id] if after else ["", 0]
         rows = (
             self._all(
                 "SELECT s.id, s.person_key, s.name, r.fields, s.status, "
-                "coalesce((SELECT p.status FROM records p WHERE p.run_id = s.run_id "
-                "AND p.kind = 'person' AND p.key = s.person_key), ''), s.change "
+                "coalesce((SELECT p.status FROM records p WHERE p.kind = 'person' "
+                f"AND p.key = s.person_key AND {now.holds('p')}), ''), s.change "
                 f"{source} AND (s.name, s.id) > (?, ?) ORDER BY s.name, s.id LIMIT ?",
                 [*params, *start, limit],
             )
@@ -571,16 +582,17 @@ class Queries(SearchQueries):
     # -- one record -------------------------------------------------------------------------
 
     def record(self, run_id: int, kind: str, key: str) -> RecordDetail | None:
+        now = self._during(run_id)
         rows = self._all(
-            f"SELECT {ROW_COLUMNS_OF['s']}, "
-            "r.fields, r.changes, r.raw, r.source_file, r.login_ids "
-            "FROM shown_records s JOIN records r ON r.id = s.id "
-            "WHERE r.run_id = ? AND r.kind = ? AND r.key = ?",
-            [run_id, kind, key],
+            f"SELECT {ROW_COLUMNS_OF['s']}, r.fields, "
+            f"CASE WHEN r.run_id = {run_id} THEN r.changes END, r.raw, r.source_file, "
+            f"r.login_ids, r.run_id FROM {now.shown()} s JOIN records r ON r.id = s.id "
+            "WHERE s.kind = ? AND s.key = ?",
+            [kind, key],
         )
         if not rows:
             return None
-        *head, fields, changes, raw, source_file, login_ids = rows[0]
+        *head, fields, changes, raw, source_file, login_ids, first_run = rows[0]
         row = record_row(tuple(head))
         values = dict(zip(FIELD_NAMES[kind], unpack(fields), strict=False))
         role = values.get("role", "") if kind == "person" else ""
@@ -590,37 +602,36 @@ class Queries(SearchQueries):
             row=row,
             fields=values,
             changes=json.loads(changes or "{}"),
-            findings=self._findings_of(row.id),
-            raw=self._raw(run_id, source_file, raw),
+            findings=self._findings_of(row.id, now),
+            raw=self._raw(first_run, source_file, raw),
             related=self._related(run_id, row),
             history=self.history(kind, key),
             login_ids=stored_login_ids(login_ids),
             role=role,
             classes="" if placement == "student, no class" else placement,
+            line_run=first_run,
         )
 
-    def _findings_of(self, record_id: int) -> list[FindingDetail]:
+    def _findings_of(self, record_id: int, now: During) -> list[FindingDetail]:
         details = []
-        for code, severity, fld, message, ref, ck, ckey, ccode, run_id in self._all(
+        for code, severity, fld, message, ref, ck, ckey, ccode in self._all(
             "SELECT code, severity, field, message, source_ref, cause_kind, cause_key, "
-            "cause_code, run_id FROM findings WHERE record_id = ? ORDER BY id",
+            "cause_code FROM findings WHERE record_id = ? ORDER BY id",
             [record_id],
         ):
             details.append(
-                FindingDetail(
-                    code, severity, fld, message, ref, self._chain(run_id, ck, ckey, ccode)
-                )
+                FindingDetail(code, severity, fld, message, ref, self._chain(now, ck, ckey, ccode))
             )
         return details
 
-    def _chain(self, run_id: int, kind, key, code) -> tuple[ChainStep, ...]:
+    def _chain(self, now: During, kind, key, code) -> tuple[ChainStep, ...]:
         steps: list[ChainStep] = []
         while kind and len(steps) < 10:
             found = self._all(
                 "SELECT r.name, f.message, f.cause_kind, f.cause_key, f.cause_code "
                 "FROM findings f JOIN records r ON r.id = f.record_id "
-                "WHERE f.run_id = ? AND f.kind = ? AND f.key = ? AND f.code = ? LIMIT 1",
-                [run_id, kind, key, code],
+                f"WHERE f.code = ? AND f.kind = ? AND f.key = ? AND {now.holds('f')} LIMIT 1",
+                [code, kind, key],
             )
             if not found:
                 steps.append(ChainStep(kind, key, code, "", ""))
@@ -631,6 +642,7 @@ class Queries(SearchQueries):
         return tuple(steps)
 
     def _raw(self, run_id: int, source_file: str | None, raw: str | None) -> dict[str, str] | None:
+        """A version's raw row, named by the header of the night it was first written in."""
         if raw is None:
             return None
         values = unpack(raw)
@@ -645,37 +657,43 @@ class Queries(SearchQueries):
     def _related(self, run_id: int, row: RecordRow) -> list[RecordRow]:
         """The records one step away: a person's or group's memberships, a membership's person
         and group, a school's groups."""
-        sql = f"SELECT {ROW_COLUMNS} FROM shown_records WHERE "
+        sql = f"SELECT {ROW_COLUMNS} FROM {self._during(run_id).shown()} WHERE "
         if row.kind == "membership":
             found = self._all(
-                sql + "run_id = ? AND ((kind = 'person' AND key = (SELECT person_key FROM records "
+                sql + "(kind = 'person' AND key = (SELECT person_key FROM records "
                 "WHERE id = ?)) OR (kind = 'group' AND key = (SELECT group_key FROM records "
-                "WHERE id = ?)))",
-                [run_id, row.id, row.id],
+                "WHERE id = ?))",
+                [row.id, row.id],
             )
         elif row.kind == "school":
             found = self._all(
-                sql + "run_id = ? AND kind = 'group' AND school = ? LIMIT ?",
-                [run_id, row.name, _RELATED_LIMIT],
+                sql + "kind = 'group' AND school = ? LIMIT ?",
+                [row.name, _RELATED_LIMIT],
             )
         else:
             members = self._all("SELECT members FROM records WHERE id = ?", [row.id])[0][0]
             ids = [int(i) for i in (members or "").split(",") if i][:_RELATED_LIMIT]
-            found = (
-                self._all(sql + f"id IN ({','.join('?' for _ in ids)}) ORDER BY id", ids)
-                if ids
-                else []
+            listed = {record_id: n for n, record_id in enumerate(ids)}
+            found = sorted(  # in the order listed: the source's (ids are of versions)
+                self._all(sql + f"id IN ({','.join('?' for _ in ids)})", ids) if ids else [],
+                key=lambda values: listed[values[0]],
             )
         return [record_row(r) for r in found]
 
     def history(self, kind: str, key: str) -> list[HistoryEntry]:
+        """The record on each of the last 60 runs that had it: each of its versions on every
+        good night it held for, a held night's own rows on that night."""
         rows = self._all(
             """
-            SELECT r.run_id, runs.as_of, runs.state, r.status, r.change,
+            SELECT runs.id, runs.as_of, runs.state, r.status,
+                   CASE WHEN r.run_id = runs.id THEN r.change
+                        WHEN r.status = 'imported' THEN 'unchanged' ELSE 'none' END,
                    (SELECT group_concat(code, ' ') FROM findings f WHERE f.record_id = r.id)
-            FROM records r JOIN runs ON runs.id = r.run_id
-            WHERE r.run_id IN (SELECT id FROM runs ORDER BY id DESC LIMIT 60)
-              AND r.kind = ? AND r.key = ? ORDER BY r.run_id DESC
+            FROM records r JOIN runs
+              ON runs.id BETWEEN r.run_id AND r.last_run
+             AND (runs.state = 'good' OR runs.id = r.run_id AND r.last_run = r.run_id)
+            WHERE runs.id >= (SELECT min(id) FROM (SELECT id FROM runs ORDER BY id DESC LIMIT 60))
+              AND r.kind = ? AND r.key = ? ORDER BY runs.id DESC
             """,
             [kind, key],
         )
@@ -687,10 +705,10 @@ class Queries(SearchQueries):
     def _check_all_read(self, run_id: int, read: int, kind: str | None, status: str | None) -> None:
         """A damaged page can end a table walk early without an error: count the run's records
         through the key index as well, so an export never ends short without saying so."""
-        where = "".join(f" AND {c} = ?" for c, v in (("kind", kind), ("status", status)) if v)
+        where = "".join(f" AND r.{c} = ?" for c, v in (("kind", kind), ("status", status)) if v)
         values = [v for v in (kind, status) if v]
         stored = self._all(
-            f"SELECT count(*) FROM records WHERE run_id = ?{where}", [run_id, *values]
+            f"SELECT count(*) FROM records r WHERE {self._during(run_id).holds()}{where}", values
         )[0][0]
         if read != stored:
             raise QueryError(
@@ -712,13 +730,7 @@ class Queries(SearchQueries):
         view = RowFilter.of(filters)
         kind, code, severity, status = view.kind, view.code, view.severity, view.status
         change, text = view.change, view.text
-        if kind in (None, "membership"):
-            in_run, params = rows_of_run(self.db, run_id, alias="r")
-            where = [in_run]
-        else:
-            where, params = ["r.run_id = ?"], [run_id]
-        extra, filter_params = self._record_filter(run_id, view)
-        params += filter_params
+        extra, params = self._record_filter(run_id, view)
         finding_filter = ("AND f.code = ?" if code else "") + (
             " AND f.severity = ?" if code and severity else ""
         )
@@ -727,8 +739,9 @@ class Queries(SearchQueries):
             SELECT r.run_id, r.kind, r.key, r.name, r.email, r.school, r.grp, r.status,
                    r.change, f.code, f.severity, f.message, f.root_kind, f.root_key, f.root_code,
                    coalesce(f.source_ref, r.source_ref), r.appears_on
-            FROM shown_records r {join} findings f ON f.record_id = r.id {finding_filter}
-            WHERE {" AND ".join(where)}{extra} ORDER BY r.id, f.id
+            FROM {self._during(run_id).shown()} r {join} findings f
+                 ON f.record_id = r.id {finding_filter}
+            WHERE 1{extra} ORDER BY r.id, f.id
         """
         params = [*([code] if code else []), *([severity] if code and severity else []), *params]
         records, last = 0, None

@@ -1,9 +1,11 @@
 """Old nights shrink to what history needs: summaries, findings and changes, not every row.
 
-The newest `keep` runs with records stay whole. In older runs a record that was unchanged and
-clean is deleted (it tells no story), and the rest lose their raw source row; the per-import
-summaries, every finding and every created/updated/removed record stay, so "when did she stop
-coming through?" can still be answered a year later.
+A record is stored as versions over the nights it held for (night.py), so a year of nights
+costs what changed in it, and the newest `keep` runs with records stay whole. A version that
+held only for older runs is deleted when it was unchanged and clean (it tells no story); the
+rest lose their raw source row. The per-import summaries, every finding and every
+created/updated/removed version stay, so "when did she stop coming through?" can still be
+answered long after.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from rostertui.store.schema import FTS_COLUMNS, rows_of_run
+from rostertui.store.schema import FTS_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,34 +35,23 @@ def prune(db: sqlite_utils.Database, keep: int) -> PruneResult:
     if len(kept) < keep:
         return PruneResult(0, 0)
     oldest_kept = min(kept)
-    old_runs = [
-        row[0]
-        for row in db.execute(
-            "SELECT DISTINCT run_id FROM records WHERE run_id < ? AND raw IS NOT NULL",
-            [oldest_kept],
-        ).fetchall()
-    ]
-    deleted = 0
-    with db.conn:
-        for run_id in old_runs:
-            deleted += _prune_run(db, run_id)
-    return PruneResult(len(old_runs), deleted)
-
-
-def _prune_run(db: sqlite_utils.Database, run_id: int) -> int:
-    """Walks the run in id order: in key order, a million UUID ids meant rewriting rows all
-    over the table, 16 s for one night's raw rows."""
-    run, params = rows_of_run(db, run_id)
+    old = "last_run < ? AND raw IS NOT NULL"
+    old_runs = db.execute(
+        f"SELECT count(DISTINCT run_id) FROM records WHERE {old}", [oldest_kept]
+    ).fetchone()[0]
+    if not old_runs:
+        return PruneResult(0, 0)
     quiet = (
-        f"{run} AND change = 'unchanged' "
+        "last_run < ? AND coalesce(change, 'none') IN ('unchanged', 'none') "
         "AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.record_id = records.id)"
     )
-    db.execute(
-        f"INSERT INTO records_fts (records_fts, rowid, {FTS_COLUMNS}) "
-        f"SELECT 'delete', id, {FTS_COLUMNS} FROM records WHERE {quiet} "
-        "AND kind != 'membership'",
-        params,
-    )
-    cursor = db.execute(f"DELETE FROM records WHERE {quiet}", params)
-    db.execute(f"UPDATE records SET raw = NULL WHERE {run} AND raw IS NOT NULL", params)
-    return cursor.rowcount
+    with db.conn:
+        db.execute(
+            f"INSERT INTO records_fts (records_fts, rowid, {FTS_COLUMNS}) "
+            f"SELECT 'delete', id, {FTS_COLUMNS} FROM records WHERE {quiet} "
+            "AND kind != 'membership'",
+            [oldest_kept],
+        )
+        deleted = db.execute(f"DELETE FROM records WHERE {quiet}", [oldest_kept]).rowcount
+        db.execute(f"UPDATE records SET raw = NULL WHERE {old}", [oldest_kept])
+    return PruneResult(old_runs, deleted)

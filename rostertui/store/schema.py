@@ -1,8 +1,9 @@
 """Tables, indexes, full-text search and migrations; and the WAL checkpoint after a night.
 
-Every run's records live side by side (run_id first in every index) so a night can be compared
-with the one before it, and the drill path run → kind → code → rows → record is an index walk.
-WAL lets the console read while a sync writes.
+A record's row is a version that holds over a span of runs (run_id to last_run, migration 5):
+a night writes what changed, and a run's records are those whose span covers it (during.py).
+The indexes lead with the kind and key, so a record, a page in key order and a code's rows are
+index walks on any night. WAL lets the console read while a sync writes.
 """
 
 from __future__ import annotations
@@ -133,35 +134,52 @@ MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS records_noteworthy ON records (run_id, kind, key)
     WHERE status != 'imported' OR change IN ('updated', 'removed');
     """,
+    # 5: records over time. A record's row is a version: it holds from the run it was first
+    # written in (run_id) to last_run (OPEN while it is current), so a night writes only what
+    # changed. Nights written before this were written whole: each of their rows holds for its
+    # own night, except the latest good night's, which stay current (their checksum is not
+    # known, so the next night writes each of them once more). A held night is written whole
+    # and holds for itself alone. The indexes lead with the key, since a run is a range.
+    f"""
+    ALTER TABLE records ADD COLUMN last_run INTEGER NOT NULL DEFAULT {1 << 62};
+    ALTER TABLE records ADD COLUMN checksum INTEGER;  -- of what a version holds (runs.py)
+    ALTER TABLE findings ADD COLUMN last_run INTEGER NOT NULL DEFAULT {1 << 62};
+    UPDATE records SET last_run = run_id
+    WHERE run_id IS NOT (SELECT max(id) FROM runs WHERE state = 'good') OR status = 'absent';
+    UPDATE findings SET last_run = run_id
+    WHERE run_id IS NOT (SELECT max(id) FROM runs WHERE state = 'good') OR record_id IS NULL
+       OR record_id IN (SELECT id FROM records WHERE last_run != {1 << 62});
+    DROP VIEW shown_records;
+    DROP INDEX records_by_key;
+    CREATE UNIQUE INDEX records_by_key ON records (kind, key, run_id);
+    DROP INDEX records_noteworthy;
+    CREATE INDEX records_noteworthy ON records (kind, key, run_id)
+    WHERE status != 'imported' OR change IN ('updated', 'removed');
+    DROP INDEX findings_by_code;
+    CREATE INDEX findings_by_code ON findings (code, kind, key, run_id);
+    DROP INDEX findings_by_code_record;
+    CREATE INDEX findings_by_code_record ON findings (code, record_id);
+    CREATE INDEX findings_of_run ON findings (run_id) WHERE record_id IS NULL;
+    CREATE INDEX records_open ON records (id, kind, status) WHERE last_run = {1 << 62};
+    """,
 ]
-NOTEWORTHY = "(r.status != 'imported' OR r.change IN ('updated', 'removed'))"
+OPEN = 1 << 62
+"""A version's last_run while it is current: it holds for every later good night until one
+changes or removes it."""
+NOTEWORTHY = "(r.status != 'imported' OR r.first_change IN ('updated', 'removed'))"
 """The index's condition, said again word for word in a query so SQLite may use the index (it
 proves a partial index usable only from the same terms): true of every record listed by a
-status other than imported, or by the change updated or removed."""
+status other than imported, or by the change updated or removed. On a run's shown records
+(During.shown) `first_change` is the version's stored change, the index's column."""
 
 FTS_COLUMNS = "key, name, email, login_ids"
 """What records_fts indexes of a record, in its order: an external-content table is told the
 same values when a row goes in and when it comes out (pruning), or its index goes wrong."""
 
 
-def rows_of_run(db, run_id: int, table: str = "records", alias: str = "") -> tuple[str, list]:
-    """A condition that picks a run's rows of `records` or `findings` in table order, and its
-    parameters.
-
-    A run's rows get consecutive ids, so `id BETWEEN first AND last AND +run_id = ?` reads a
-    whole run in table order (`+` keeps SQLite off the key index). In key order, a million
-    UUID ids are a million reads from all over the table.
-    """
-    assert not alias or alias.isidentifier()  # ours
-    column = f"{alias}." if alias else ""
-    return f"{column}id BETWEEN ? AND ? AND +{column}run_id = ?", [
-        *run_span(db, run_id, table),
-        run_id,
-    ]
-
-
 def run_span(db, run_id: int, table: str = "records") -> tuple[int, int]:
-    """The first and last id of a run's rows (first > last when it has none).
+    """The first and last id of the rows first written in a run (first > last when it has
+    none): a held night's whole, a good night's new versions.
 
     Nights are written one after another, so run_id never falls as the id rises: a binary
     search over the rowid takes some 25 seeks, where min(id) and max(id) of a run read its

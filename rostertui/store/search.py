@@ -26,7 +26,7 @@ from rostertui.store.answers import (
     record_row,
     stored_login_ids,
 )
-from rostertui.store.schema import run_span
+from rostertui.store.during import HELD_ON, During, during
 
 RECENT_NIGHTS = 14
 """How many good nights back a record imported then and gone since is still shown."""
@@ -68,7 +68,8 @@ class SearchQueries:
     """The search half of `Queries` (which it is mixed into): the connection, `_all`, `run`
     and the keyed hash come from there."""
 
-    _spans: dict[int, tuple[int, int]]
+    def _in(self, run_id: int) -> During:
+        return during(self.db, run_id)  # type: ignore[attr-defined]
 
     def search(self, run_id: int, query: str, limit: int = 50) -> list[RecordRow]:
         """The night's first matches alone, for a script that wants rows; `find` says how many
@@ -107,22 +108,21 @@ class SearchQueries:
         match = _fts_match(query)
         if not match:
             return [record_row(row) for row in exact[:limit]], len(exact)
-        low, high = self._span(run_id)
-        in_run = "records_fts MATCH ? AND records_fts.rowid BETWEEN ? AND ?"
-        total = self._all(f"SELECT count(*) FROM records_fts WHERE {in_run}", [match, low, high])
+        now = self._in(run_id)
+        in_run = f"records_fts MATCH ? AND {now.holds('r')}"
+        matching = "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid"
+        total = self._all(f"SELECT count(*) {matching} WHERE {in_run}", [match])
         ids = [row[0] for row in exact]
         counted = self._all(  # the exact answers the index found too are counted once
             "SELECT count(*) FROM records_fts WHERE records_fts MATCH ? "
             f"AND rowid IN ({_marks(ids)})",
             [match, *ids],
         )
-        named = self._same_name(query, low, high)
+        named = self._same_name(query, now)
         order = f"{_KIND_ORDER}, r.name" if total[0][0] <= _SORTED_UP_TO else "records_fts.rowid"
         rest = self._all(
-            f"SELECT {ROW_COLUMNS_OF['r']} "
-            "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
-            f"WHERE {in_run} AND +r.run_id = ? ORDER BY {order} LIMIT ?",
-            [match, low, high, run_id, limit + len(exact) + len(named)],
+            f"SELECT {now.row_columns('r')} {matching} WHERE {in_run} ORDER BY {order} LIMIT ?",
+            [match, limit + len(exact) + len(named)],
         )
         found: dict[int, tuple] = {}
         for row in (*exact, *named, *rest):
@@ -130,25 +130,13 @@ class SearchQueries:
         shown = [record_row(row) for row in list(found.values())[:limit]]
         return shown, total[0][0] + len(exact) - counted[0][0]
 
-    def _span(self, run_id: int) -> tuple[int, int]:
-        """The run's first and last record id, so the full-text index, which holds every
-        night, is asked about this night's rowids alone. A night's records are committed all
-        at once, so a span once seen with records is final (the one of a night being written
-        is asked again)."""
-        span = self._spans.get(run_id)
-        if span is None:
-            span = run_span(self.db, run_id)
-            if span[0] <= span[1]:
-                self._spans[run_id] = span
-        return span
-
     def _exact_rows(self, run_id: int, query: str) -> list[tuple]:
         """Records the query names outright: their id (an enrollment's too, which a ticket
         may quote and the full-text index does not hold), e-mail, a login id or personnummer."""
+        now = self._in(run_id)
         rows = self._all(  # an index seek a kind; a membership's names are joined in
-            f"SELECT {ROW_COLUMNS} FROM shown_records WHERE run_id = ? AND kind IN {_KINDS} "
-            "AND key = ?",
-            [run_id, query],
+            f"SELECT {ROW_COLUMNS} FROM {now.shown()} WHERE kind IN {_KINDS} AND key = ?",
+            [query],
         )
         if "@" in query:
             rows += self._addressed(run_id, query)
@@ -156,8 +144,9 @@ class SearchQueries:
         civic = _civic_no(query)
         if civic and self._hash:  # without the key file no personnummer can be matched
             rows += self._all(
-                f"SELECT {ROW_COLUMNS} FROM records WHERE civic_hash = ? AND run_id = ?",
-                [self._hash(civic), run_id],
+                f"SELECT {now.row_columns('r')} FROM records r WHERE r.civic_hash = ? "
+                f"AND {now.holds('r')}",
+                [self._hash(civic)],
             )
         unique: dict[int, tuple] = {}
         for row in rows:
@@ -180,15 +169,15 @@ class SearchQueries:
         words = re.findall(r"\w+", query.lower())
         if not words:
             return []
-        low, high = self._span(run_id)
+        now = self._in(run_id)
         return self._all(
-            f"SELECT {ROW_COLUMNS_OF['r']}, r.{column} "
+            f"SELECT {now.row_columns('r')}, r.{column} "
             "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
-            "WHERE records_fts MATCH ? AND records_fts.rowid BETWEEN ? AND ? LIMIT 100",
-            [f'{column} : "{" ".join(words)}"', low, high],
+            f"WHERE records_fts MATCH ? AND {now.holds('r')} LIMIT 100",
+            [f'{column} : "{" ".join(words)}"'],
         )
 
-    def _same_name(self, query: str, low: int, high: int) -> list[tuple]:
+    def _same_name(self, query: str, now: During) -> list[tuple]:
         """Records whose whole name is the query, folded ("marta hakansson" is Märta
         Håkansson): the index finds the names that begin with its words."""
         words = re.findall(r"\w+", query.lower())
@@ -196,11 +185,11 @@ class SearchQueries:
             return []
         wanted = fold_text(query)
         candidates = self._all(
-            f"SELECT {ROW_COLUMNS_OF['r']} "
+            f"SELECT {now.row_columns('r')} "
             "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
-            "WHERE records_fts MATCH ? AND records_fts.rowid BETWEEN ? AND ? "
+            f"WHERE records_fts MATCH ? AND {now.holds('r')} "
             f"ORDER BY {_KIND_ORDER}, r.name LIMIT {_SORTED_UP_TO}",
-            [f'name : ^"{" ".join(words)}"', low, high],
+            [f'name : ^"{" ".join(words)}"'],
         )
         return [row for row in candidates if fold_text(row[3] or "") == wanted]
 
@@ -232,8 +221,7 @@ class SearchQueries:
     def _gone(self, run: RunInfo, query: str, limit: int) -> list[tuple[RecordRow, Departure]]:
         """Records that left the source on a recent good night (absent, removed) and that this
         night has no record of, as they were that night. A night's absent copies are the last
-        records it wrote (the diff adds them after the rest; imports count them), so the index
-        is asked about those few rowids alone, not about every night's namesakes."""
+        records of that night alone, written for it (a removal is a version of one night)."""
         match = _fts_match(query)
         recent = self._recent_good_runs(run.id)
         if not match or not recent:
@@ -246,16 +234,16 @@ class SearchQueries:
         )
         runs: dict[int, RunInfo] = {}
         gone: dict[tuple[str, str], tuple[RecordRow, Departure]] = {}
-        for removed_run, absent in removals:
-            last = self._span(removed_run)[1]
+        now = self._in(run.id)
+        for removed_run, _absent in removals:
             for values in self._all(
                 f"SELECT {ROW_COLUMNS_OF['r']} "
                 "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
-                "WHERE records_fts MATCH ? AND records_fts.rowid BETWEEN ? AND ? "
+                "WHERE records_fts MATCH ? AND r.run_id = ? AND r.last_run = r.run_id "
                 "AND r.status = 'absent' AND r.change = 'removed' AND NOT EXISTS (SELECT 1 "
-                "FROM records c WHERE c.run_id = ? AND c.kind = r.kind AND c.key = r.key) "
+                f"FROM records c WHERE c.kind = r.kind AND c.key = r.key AND {now.holds('c')}) "
                 f"ORDER BY {_KIND_ORDER}, r.name",
-                [match, last - absent + 1, last, run.id],
+                [match, removed_run],
             ):
                 row = record_row(values)
                 if (row.kind, row.key) not in gone:  # the latest removal is the one told
@@ -308,10 +296,10 @@ class SearchQueries:
                 member_of.update((int(m), record_id) for m in (members or "").split(",") if m)
         classes: dict[int, list[str]] = {}
         ids = list(member_of)
-        for membership_id, name, fields in self._all(
-            "SELECT m.id, g.name, g.fields FROM records m JOIN records g ON g.run_id = m.run_id "
-            f"AND g.kind = 'group' AND g.key = m.group_key WHERE m.id IN ({_marks(ids)}) "
-            "ORDER BY g.name",
+        for membership_id, name, fields in self._all(  # her group as it was while she was in it
+            "SELECT m.id, g.name, g.fields FROM records m JOIN records g ON g.kind = 'group' "
+            "AND g.key = m.group_key AND g.run_id <= m.last_run AND g.last_run >= m.run_id "
+            f"WHERE m.id IN ({_marks(ids)}) ORDER BY g.name",
             ids,
         ):
             values = unpack(fields)
@@ -338,15 +326,18 @@ class SearchQueries:
         match = _fts_match(query)
         by_text = []
         if match:
-            by_text = self._all(
-                "SELECT DISTINCT r.run_id FROM records_fts CROSS JOIN records r "
+            held_on = HELD_ON.format(a="r", run="runs.id", state="runs.state")
+            by_text = self._all(  # the latest run each matching version held for
+                "SELECT DISTINCT (SELECT max(runs.id) FROM runs WHERE runs.id < ? "
+                f"AND {held_on}) AS seen FROM records_fts CROSS JOIN records r "
                 "ON r.id = records_fts.rowid WHERE records_fts MATCH ? AND r.run_id < ? "
-                "ORDER BY r.run_id DESC LIMIT 5",
-                [match, before_run],
+                "AND seen IS NOT NULL ORDER BY seen DESC LIMIT 5",
+                [before_run, match, before_run],
             )
-        by_key = self._all(  # a seek a run and kind, newest first
-            "SELECT id FROM runs WHERE id < ? AND EXISTS (SELECT 1 FROM records "
-            f"WHERE run_id = runs.id AND kind IN {_KINDS} AND key = ?) ORDER BY id DESC LIMIT 5",
+        held_on = HELD_ON.format(a="r", run="runs.id", state="runs.state")
+        by_key = self._all(  # a seek a kind, newest first
+            "SELECT id FROM runs WHERE id < ? AND EXISTS (SELECT 1 FROM records r "
+            f"WHERE r.kind IN {_KINDS} AND r.key = ? AND {held_on}) ORDER BY id DESC LIMIT 5",
             [before_run, query],
         )
         return sorted({row[0] for row in (*by_text, *by_key)}, reverse=True)[:5]
@@ -363,12 +354,13 @@ class SearchQueries:
         for joiner, letters in ((" AND ", 2), (" OR ", 3)):
             starts = joiner.join(f'"{w[:letters]}"*' for w in words)
             scored = []
+            now = self._in(run_id)
             for row in self._all(
-                f"SELECT {ROW_COLUMNS_OF['r']} "
+                f"SELECT {now.row_columns('r')} "
                 "FROM records_fts CROSS JOIN records r ON r.id = records_fts.rowid "
-                "WHERE records_fts MATCH ? AND records_fts.rowid BETWEEN ? AND ? "
+                f"WHERE records_fts MATCH ? AND {now.holds('r')} "
                 "ORDER BY records_fts.rowid DESC LIMIT 5000",
-                [starts, *self._span(run_id)],
+                [starts],
             ):
                 name = fold_text(row[3])
                 score = max(_likeness(wanted, name), _likeness(swapped, name))

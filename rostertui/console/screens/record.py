@@ -99,7 +99,7 @@ class RecordScreen(RosterScreen):
             self.query_one("#fields", Static).update(fields_table(detail))
         if box.display:
             self.query_one("#raw", Static).update(raw_table(detail))
-            box.title = f"Raw source row — {detail.row.source_ref} (Enter to open)"
+            box.title = f"Raw source row — {detail.source_place} (Enter to open)"
         self.query_one("#record").focus()
 
     def on_rows_view_chosen(self, event: RowsView.Chosen) -> None:
