@@ -30,6 +30,14 @@ def roster() -> Bundle:
     return bundle
 
 
+def truncated() -> Bundle:
+    """An export cut short: 15 of the 20 pupils missing, past any removal threshold."""
+    bundle = roster()
+    bundle.drop("users", *PUPILS[:15])
+    bundle.drop("enrollments", *(f"e-{p}" for p in PUPILS[:15]))
+    return bundle
+
+
 def night(bundle: Bundle, folder: Path, db: Path, n: int, threshold: float = 0.25) -> str:
     policy = folder / "policy.toml"
     policy.write_text(f"mass_removal_threshold = {threshold}\n", encoding="utf-8")
@@ -116,10 +124,7 @@ def test_a_record_gone_is_absent_that_night_only_and_missing_after(tmp_path):
 def test_a_held_night_answers_its_own_rows_and_leaves_the_good_night_current(tmp_path):
     db = tmp_path / "r.db"
     night(roster(), tmp_path, db, 0)
-    truncated = roster()
-    truncated.drop("users", *PUPILS[:15])
-    truncated.drop("enrollments", *(f"e-{p}" for p in PUPILS[:15]))
-    assert night(truncated, tmp_path, db, 1) == "held"
+    assert night(truncated(), tmp_path, db, 1) == "held"
     with Queries.open(db) as q:
         assert q.record(2, "person", "p3").row.status == "absent"  # the held night's own
         assert q.record(1, "person", "p3").row.status == "imported"  # the good one's, intact
@@ -133,12 +138,9 @@ def test_a_held_night_answers_its_own_rows_and_leaves_the_good_night_current(tmp
 def test_an_accepted_held_night_becomes_what_the_next_night_is_compared_with(tmp_path):
     db = tmp_path / "r.db"
     night(roster(), tmp_path, db, 0)
-    truncated = roster()
-    truncated.drop("users", *PUPILS[:15])
-    truncated.drop("enrollments", *(f"e-{p}" for p in PUPILS[:15]))
-    assert night(truncated, tmp_path, db, 1) == "held"
+    assert night(truncated(), tmp_path, db, 1) == "held"
     accept_held(db, 2)
-    assert night(truncated, tmp_path, db, 2) == "good"
+    assert night(truncated(), tmp_path, db, 2) == "good"
     with Queries.open(db) as q:
         assert q.record(1, "person", "p3").row.status == "imported"
         assert q.record(2, "person", "p3").row.change == "removed"
