@@ -165,3 +165,24 @@ def test_a_row_moved_in_the_file_is_not_a_change(tmp_path, rows_before):
         moved_pupil = q.record(2, "person", PUPILS[-1])
         assert moved_pupil.source_place == f"{moved_pupil.row.source_ref} (line as of run 1)"
         assert q.record(1, "person", PUPILS[-1]).source_place == moved_pupil.row.source_ref
+
+
+def test_a_delta_night_holds_what_it_sent_and_removes_nobody_it_did_not(tmp_path):
+    """A users.csv sent as a delta has tonight's changes only: the users it does not name are
+    not in that night (as before versions), not absent, and not removed; the next full night
+    has them again."""
+    db = tmp_path / "r.db"
+    night(roster(), tmp_path, db, 0)
+    delta = roster()
+    delta.table("users")[:] = [row for row in delta.table("users") if row["sourcedId"] == "p7"]
+    delta.row("users", "p7")["familyName"] = "Öberg"
+    delta.modes["users"] = "delta"
+    assert night(delta, tmp_path, db, 1) == "good"
+    with Queries.open(db) as q:
+        persons = q.rows(2, kind="person", limit=100)
+        assert [(r.key, r.change) for r in persons] == [("p7", "updated")]
+        summary = next(i for i in q.imports(2) if i.kind == "person")
+        assert (summary.total, summary.removed, summary.absent) == (1, 0, 0)
+    assert night(roster(), tmp_path, db, 2) == "good"
+    with Queries.open(db) as q:
+        assert q.record(3, "person", "p8").row.status == "imported"

@@ -271,7 +271,8 @@ def _close(conn, run_id: int, closing: list[int]) -> None:
 
 def _gone(conn, writer: NightWriter, delta_kinds: frozenset[str], protected) -> None:
     """The current versions whose record tonight's source lacks: they close (on a good night),
-    and those imported are copied in as absent and removed, for this night alone.
+    and those imported are copied in as absent and removed, for this night alone. A kind sent
+    as a delta has only its changes tonight: the rest are not in this night, nor absent.
 
     Not a person whose id a night has since withheld as protected, nor a membership of hers:
     the copy would carry her id, name and groups. Her removal still counts (a marking column
@@ -279,12 +280,12 @@ def _gone(conn, writer: NightWriter, delta_kinds: frozenset[str], protected) -> 
     her row tonight, a withheld absent record does."""
     run_id = writer.run_id
     gone = [
-        (rid, status == "imported")
+        (rid, status == "imported" and kind not in delta_kinds)
         for rid, kind, status in conn.execute(
             f"SELECT id, kind, status FROM records WHERE last_run = {OPEN} AND id < ?",
             [writer.first_id],
         )
-        if kind not in delta_kinds and not writer.still_current(rid)
+        if not writer.still_current(rid)
     ]
     if not writer.whole:
         writer.closing += [rid for rid, _ in gone]
