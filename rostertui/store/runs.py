@@ -204,8 +204,8 @@ def _removals(
     removed = 0
     withheld: set[str] = set()
     for (key,) in conn.execute(
-        "SELECT key FROM records WHERE kind = 'person' AND status = 'imported' "
-        f"AND +last_run = {OPEN}"
+        "SELECT key FROM records INDEXED BY records_open WHERE kind = 'person' "
+        f"AND status = 'imported' AND last_run = {OPEN}"  # current versions, not every one
     ):
         verdict = persons.get(key)
         if verdict is None:
