@@ -430,6 +430,8 @@ class Queries(SearchQueries):
                 raise QueryError(f"no change {change!r}: use one of {', '.join(CHANGES)}")
             where.append("r.status = 'absent'" if change == "absent" else "r.change = ?")
             params += [] if change == "absent" else [change]
+            # a change is its version's first night's: the key index rejects the others itself
+            where.append(f"r.first_run = {int(run_id)}")
         if (status and status != "imported") or change in ("updated", "removed", "absent"):
             where.append(NOTEWORTHY)  # a few among many: walk records_noteworthy
         if text:
