@@ -21,13 +21,14 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rostertui.domain.describe import FIELD_NAMES, Describer, field_values
 from rostertui.domain.identity import normalise_civic_no
 from rostertui.domain.model import RECORD_KINDS, Person
 from rostertui.domain.packing import UNIT, pack, unpack
 from rostertui.domain.verdict import Evaluation, Verdict
-from rostertui.store.rows import insert_rows
+from rostertui.store.rows import Statement, insert_rows
 from rostertui.store.schema import OPEN
 
 _BATCH = 20_000
@@ -49,11 +50,6 @@ _FIELDS = _COLUMNS.index("fields")
 _APPEARS = _COLUMNS.index("appears_on")
 _RAW = _COLUMNS.index("raw")
 _NO_FINDINGS: list[tuple] = []
-_INSERT_FINDINGS = (
-    "INSERT INTO findings (run_id, last_run, record_id, kind, key, code, severity, field, "
-    "message, source_ref, cause_kind, cause_key, cause_code, root_kind, root_key, root_code) ",
-    "",
-)
 
 Progress = Callable[[str, int], None]
 
@@ -85,6 +81,18 @@ class _Prior:
     id: int
     checksum: int | None
     status: str
+
+
+class _Compared(NamedTuple):
+    """Tonight's record beside its current version: `same` when that version holds on."""
+
+    verdict: Verdict
+    content: tuple
+    findings: list[tuple]
+    prior: _Prior | None
+    checksum: int
+    same: bool
+    forced: bool  # a protected person's withheld record, said removed
 
 
 class NightWriter:
@@ -124,9 +132,8 @@ class NightWriter:
         self.seen = bytearray((first >> 3) + 1)  # current versions tonight still has
         self.describer = Describer(evaluation)
 
-    def write(self) -> range:
-        """Write every kind; the ids tonight's new rows may have come back (the absent copies
-        come after them)."""
+    def write(self) -> None:
+        """Write every kind, memberships first; `written` holds each kind's new ids."""
         by_kind = self.evaluation.by_kind()
         ranges: dict[str, range] = {}
         start = self.first_id
@@ -140,7 +147,6 @@ class NightWriter:
             self.written[kind] = range(
                 ids.start, self._write_kind(kind, by_kind[kind], ids, members)
             )
-        return range(self.first_id, start)
 
     def _members_of(self, members: array) -> Callable[[str, str], str | None]:
         positions = self.evaluation.positions
@@ -218,12 +224,12 @@ class NightWriter:
             same = (
                 prior is not None and prior.checksum == checksum and not self.whole and not forced
             )
-            checked.append((verdict, content, findings, prior, checksum, same, forced))
+            checked.append(_Compared(verdict, content, findings, prior, checksum, same, forced))
         before = self._fields_of(
             [
-                prior.id
-                for _, content, _, prior, _, same, _ in checked
-                if prior and not same and content[_STATUS] == "imported" == prior.status
+                c.prior.id
+                for c in checked
+                if c.prior and not c.same and c.content[_STATUS] == "imported" == c.prior.status
             ]
         )
         rows: list[tuple] = []
@@ -249,17 +255,10 @@ class NightWriter:
             rows.append((record_id, verdict.key, *content, change, changes, checksum))
             finding_rows += [(record_id, *row) for row in findings]
         insert_rows(self.conn, self._insert_sql(kind), rows)
-        insert_rows(
-            self.conn,
-            (
-                _INSERT_FINDINGS[0] + f"SELECT {self.run_id}, {self.last_run}, * FROM (",
-                ")",
-            ),
-            finding_rows,
-        )
+        insert_rows(self.conn, self._findings_sql(), finding_rows)
         return next_id
 
-    def _insert_sql(self, kind: str) -> tuple[str, str]:
+    def _insert_sql(self, kind: str) -> Statement:
         """The run, kind and last run are ours, not source text: written into the SQL once
         instead of being bound a million times."""
         assert kind in RECORD_KINDS
@@ -270,6 +269,16 @@ class NightWriter:
             f"INSERT INTO records (id, run_id, last_run, kind, key, {columns}, change, changes, "
             f"checksum) SELECT column1, {self.run_id}, {self.last_run}, '{kind}', column2, "
             f"{values}, column{more}, column{more + 1}, column{more + 2} FROM (",
+            ")",
+        )
+
+    def _findings_sql(self) -> Statement:
+        """New versions' findings hold as long as their records do (the run and last run are
+        ours, written in once)."""
+        return (
+            "INSERT INTO findings (run_id, last_run, record_id, kind, key, code, severity, "
+            "field, message, source_ref, cause_kind, cause_key, cause_code, root_kind, "
+            f"root_key, root_code) SELECT {self.run_id}, {self.last_run}, * FROM (",
             ")",
         )
 

@@ -19,15 +19,12 @@ from rostertui.domain.holds import Removals, mass_removal_hold
 from rostertui.domain.model import RECORD_KINDS, FileFinding
 from rostertui.domain.verdict import Evaluation, KnownPersons
 from rostertui.store.known import HashedKeys, KeysByValue
-from rostertui.store.night import NightWriter, Tally
+from rostertui.store.night import NightWriter, Progress, Tally
 from rostertui.store.schema import FTS_COLUMNS, OPEN, run_span
 
 
 class RunError(Exception):
     """A run cannot be changed as asked (accepting a run that is not held …)."""
-
-
-Progress = Callable[[str, int], None]
 
 
 def now() -> str:
